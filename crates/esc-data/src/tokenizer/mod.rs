@@ -1,0 +1,33 @@
+//! Tokenizers: the BlenderBot-Small BPE (id-exact with transformers' slow
+//! `BlenderbotSmallTokenizer`) and the [`Tokenize`] trait the rest of the crate uses.
+
+use crate::Strategy;
+
+/// Ids of the special tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecialTokens {
+    /// Padding (`__null__` in BlenderBot-Small, id 0).
+    pub pad: u32,
+    /// Beginning of sequence / decoder start (`__start__`, id 1).
+    pub bos: u32,
+    /// End of sequence (`__end__`, id 2).
+    pub eos: u32,
+    /// Unknown (`__unk__`, id 3).
+    pub unk: u32,
+}
+
+/// What example building, batching and decoding need from a tokenizer.
+///
+/// Implemented by the BlenderBot-Small tokenizer; tests may implement it on a toy vocabulary.
+pub trait Tokenize {
+    /// Token ids of `text` (no special tokens added).
+    fn encode(&self, text: &str) -> Vec<u32>;
+    /// Text of `ids`, as the reference decodes it (special tokens skipped).
+    fn decode(&self, ids: &[u32]) -> String;
+    /// Vocabulary size including added tokens (strategy tokens and others).
+    fn vocab_size(&self) -> usize;
+    /// Special token ids.
+    fn special_tokens(&self) -> SpecialTokens;
+    /// Id of the added token for `strategy`.
+    fn strategy_token_id(&self, strategy: Strategy) -> u32;
+}
