@@ -9,7 +9,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::Device;
 use burn::tensor::Tensor;
-use burn::tensor::activation::{gelu, relu, sigmoid};
+use burn::tensor::activation::{relu, sigmoid};
 
 use crate::init::{LayerKind, linear};
 use crate::{GateWidth, StarInit};
@@ -124,9 +124,17 @@ impl StarRefine {
     /// - `z`: `[..., d_model]`
     /// - output: `[..., d_model]`
     pub fn forward<const D: usize>(&self, z: Tensor<D>) -> Tensor<D> {
-        let hidden = self.hidden_dropout.forward(gelu(self.fc1.forward(z)));
+        let hidden = self.hidden_dropout.forward(gelu_exact(self.fc1.forward(z)));
         self.dropout.forward(self.fc2.forward(hidden))
     }
+}
+
+/// Exact GELU, `x · Φ(x) = 0.5 x (1 + erf(x / √2))`, written with `erf` so that its gradient is
+/// exact on every backend: burn 0.22's default `gelu_backward` (burn-backend
+/// `ops/activation.rs`) differentiates the tanh approximation instead; flex overrides it,
+/// ndarray does not.
+pub fn gelu_exact<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    x.clone() * ((x * std::f64::consts::FRAC_1_SQRT_2).erf() + 1.0) * 0.5
 }
 
 /// One gate + refinement pair. [`Star`](crate::Star) holds one per strategy

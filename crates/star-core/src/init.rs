@@ -52,9 +52,9 @@ pub(crate) fn linear(
             (Initializer::XavierUniform { gain: 1.0 }, Initializer::Zeros)
         }
     };
-    let fans = (Some(d_input), Some(d_output));
+    let (fan_in, fan_out) = (Some(d_input), Some(d_output));
     Linear {
-        weight: weight_init.init_with([d_input, d_output], fans.0, fans.1, device),
-        bias: bias.then(|| bias_init.init_with([d_output], fans.0, fans.1, device)),
+        weight: weight_init.init_with([d_input, d_output], fan_in, fan_out, device),
+        bias: bias.then(|| bias_init.init_with([d_output], fan_in, fan_out, device)),
     }
 }

@@ -59,7 +59,7 @@ mod star;
 pub use blend::blend;
 pub use cache::StarCache;
 pub use error::StarConfigError;
-pub use expert::{StarExpert, StarExpertConfig, StarGate, StarRefine};
+pub use expert::{StarExpert, StarExpertConfig, StarGate, StarRefine, gelu_exact};
 pub use loss::{LambdaSchedule, combine};
 pub use modes::{ExpertMode, GateWidth, PadPooling, PoolingMode, StarInit};
 pub use pooling::{AttentionPooling, AttentionPoolingConfig};

@@ -42,7 +42,7 @@ impl AttentionPoolingConfig {
     /// If `n_heads` is zero or does not divide `d_model`.
     pub fn init(&self, device: &Device) -> AttentionPooling {
         assert!(
-            self.n_heads > 0 && self.d_model % self.n_heads == 0,
+            self.n_heads > 0 && self.d_model.is_multiple_of(self.n_heads),
             "n_heads ({}) must divide d_model ({})",
             self.n_heads,
             self.d_model

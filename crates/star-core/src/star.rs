@@ -89,7 +89,7 @@ impl StarConfig {
                 return Err(StarConfigError::ZeroSize { field });
             }
         }
-        if self.d_model % self.n_heads != 0 {
+        if !self.d_model.is_multiple_of(self.n_heads) {
             return Err(StarConfigError::HeadsDoNotDivide {
                 d_model: self.d_model,
                 n_heads: self.n_heads,
@@ -306,7 +306,7 @@ impl Star {
     /// # Panics
     /// As [`Star::forward`].
     pub fn forward_per_example(&self, input: StarInput) -> StarOutput {
-        let [b, t, _] = input.hidden.dims();
+        let [b, _, _] = input.hidden.dims();
         let ids = self.expert_ids(input.strategy_ids.as_ref(), b);
         let span = match self.pooling_mode {
             PoolingMode::Full => QuerySpan::Full,
@@ -325,7 +325,6 @@ impl Star {
                 pooled,
             });
         }
-        let _ = t;
         StarOutput {
             hidden: Tensor::cat(outputs.iter().map(|o| o.hidden.clone()).collect(), 0),
             gate: Tensor::cat(outputs.iter().map(|o| o.gate.clone()).collect(), 0),

@@ -1,0 +1,109 @@
+//! STAR timings at the paper sizes as one JSON line, for `scripts/bench_star.py` (which puts
+//! them next to PyTorch's). Same workloads as `benches/star.rs`; median milliseconds.
+//!
+//! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15`
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+use star_core::{StarConfig, StarInput};
+
+const D: usize = 512;
+const T: usize = 41;
+const N_STRATEGIES: usize = 8;
+
+fn median_ms(reps: usize, mut run: impl FnMut()) -> f64 {
+    run();
+    run();
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[reps / 2]
+}
+
+fn input(b: usize, device: &Device) -> StarInput {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let ids: Vec<i64> = (0..b).map(|_| next(N_STRATEGIES) as i64).collect();
+    let mask: Vec<bool> = (0..b)
+        .flat_map(|_| {
+            let len = 10 + next(T - 9);
+            (0..T).map(move |t| t >= len)
+        })
+        .collect();
+    let hidden = Tensor::<3>::random([b, T, D], Distribution::Normal(0.0, 1.0), device);
+    let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [b]), device);
+    StarInput::new(hidden, ids).mask_pad(Tensor::from_data(TensorData::new(mask, [b, T]), device))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let reps = args
+        .iter()
+        .position(|a| a == "--reps")
+        .and_then(|i| args.get(i + 1))
+        .map_or(15, |r| r.parse().expect("--reps takes a number"));
+
+    let mut all = BTreeMap::new();
+    // ndarray is deprecated in burn 0.22, but our users named it.
+    #[allow(deprecated)]
+    let backends = [("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    for (backend, device) in backends {
+        let mut per_batch = BTreeMap::new();
+        for b in [32usize, 64] {
+            let mut times = BTreeMap::new();
+            let star = StarConfig::new(D, N_STRATEGIES).init(&device);
+            let inp = input(b, &device);
+            times.insert(
+                "forward",
+                median_ms(reps, || {
+                    star.forward(inp.clone());
+                    device.sync().expect("sync");
+                }),
+            );
+            times.insert(
+                "forward_loop",
+                median_ms(reps, || {
+                    star.forward_per_example(inp.clone());
+                    device.sync().expect("sync");
+                }),
+            );
+
+            let train = device.clone().autodiff();
+            let star = StarConfig::new(D, N_STRATEGIES).init(&train);
+            let mut inp = input(b, &train);
+            inp.hidden = inp.hidden.require_grad();
+            times.insert(
+                "forward_backward",
+                median_ms(reps, || {
+                    star.forward(inp.clone()).hidden.sum().backward();
+                    train.sync().expect("sync");
+                }),
+            );
+            times.insert(
+                "forward_backward_loop",
+                median_ms(reps, || {
+                    star.forward_per_example(inp.clone())
+                        .hidden
+                        .sum()
+                        .backward();
+                    train.sync().expect("sync");
+                }),
+            );
+            per_batch.insert(format!("b{b}"), times);
+        }
+        all.insert(backend, per_batch);
+    }
+    println!("{}", serde_json::to_string(&all).expect("json"));
+}
