@@ -1,0 +1,113 @@
+//! Criterion benches of esc-metrics on the ESConv test split (needs the shared
+//! data: `STAR_ESC_DATA` or an ancestor's `shared/data`).
+//!
+//! `cargo bench -p esc-metrics --bench metrics`
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use esc_metrics::tokenize::WordTokenizer;
+use esc_metrics::{
+    BleuOptions, ClassificationOptions, DistinctVariant, GenerationMetrics, classification_report,
+    corpus_bleu, distinct_n, rouge_l, unigram_f1,
+};
+
+fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("STAR_ESC_DATA") {
+        return PathBuf::from(d);
+    }
+    let cwd = std::env::current_dir().expect("current directory");
+    cwd.ancestors()
+        .map(|a| a.join("shared").join("data"))
+        .find(|c| c.is_dir())
+        .expect("shared data folder not found: set STAR_ESC_DATA or run below a folder with shared/data")
+}
+
+/// Supporter turn i against supporter turn i+1 (2,700 pairs on the test split).
+fn test_pairs() -> Vec<(String, String)> {
+    let path = data_dir().join("esconv").join("test.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut pairs = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("jsonl line");
+        let sys: Vec<String> = v["dialog"]
+            .as_array()
+            .expect("dialog")
+            .iter()
+            .filter(|t| t["speaker"] == "sys")
+            .map(|t| norm(t["text"].as_str().expect("text")))
+            .collect();
+        for w in sys.windows(2) {
+            pairs.push((w[0].clone(), w[1].clone()));
+        }
+    }
+    pairs
+}
+
+fn bench(c: &mut Criterion) {
+    let pairs = test_pairs();
+    let tok = WordTokenizer::english();
+    let hyps: Vec<Vec<String>> = pairs
+        .iter()
+        .map(|(h, _)| tok.tokenize_lowercased(h))
+        .collect();
+    let refs: Vec<Vec<Vec<String>>> = pairs
+        .iter()
+        .map(|(_, r)| vec![tok.tokenize_lowercased(r)])
+        .collect();
+
+    let mut g = c.benchmark_group("esconv_test_2700_pairs");
+    g.sample_size(20);
+    g.bench_function("full_esc_metric_set", |b| {
+        b.iter(|| {
+            let mut m = GenerationMetrics::esc().with_tokenizer(tok.clone());
+            for (h, r) in &pairs {
+                m.add(h, &[r]).expect("add");
+            }
+            black_box(m.finish().expect("report"))
+        })
+    });
+    g.bench_function("tokenize_hyps_and_refs", |b| {
+        b.iter(|| {
+            for (h, r) in &pairs {
+                black_box(tok.tokenize_lowercased(h));
+                black_box(tok.tokenize_lowercased(r));
+            }
+        })
+    });
+    g.bench_function("corpus_bleu4_method3_on_tokens", |b| {
+        b.iter(|| black_box(corpus_bleu(&hyps, &refs, &BleuOptions::esc(4)).expect("bleu")))
+    });
+    g.bench_function("rouge_l_and_f1_on_tokens", |b| {
+        b.iter(|| {
+            for (h, r) in hyps.iter().zip(&refs) {
+                black_box(rouge_l(h, r, 1.2).expect("rouge"));
+                black_box(unigram_f1(h, r).expect("f1"));
+            }
+        })
+    });
+    g.bench_function("distinct_1_to_3_on_tokens", |b| {
+        b.iter(|| {
+            for n in 1..=3 {
+                black_box(distinct_n(&hyps, n, DistinctVariant::Reference).expect("distinct"));
+            }
+        })
+    });
+    g.finish();
+
+    let golds: Vec<usize> = (0..2700).map(|i| (i * 7 + i / 13) % 8).collect();
+    let preds: Vec<usize> = (0..2700).map(|i| (i * 5 + i / 7) % 8).collect();
+    c.bench_function("classification_report_2700", |b| {
+        b.iter(|| {
+            black_box(
+                classification_report(&golds, &preds, &ClassificationOptions::new(8))
+                    .expect("report"),
+            )
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,379 @@
+//! The streaming accumulator of the ESC response-quality metrics: add each
+//! generated response with its reference(s), then [`GenerationMetrics::finish`].
+//!
+//! With [`GenerationConfig::default`] it reproduces the reference evaluation
+//! (`Metric.forword` + `Metric.close` of the ESConv authors' `myMetrics.py`):
+//! both sides are tokenised with `nltk.word_tokenize(text.lower())`, and the report
+//! holds BLEU-1..4 (nltk corpus BLEU, method3, x100), Distinct-1..3 (reference
+//! variant, and the standard one), ROUGE-L (beta 1.2), unigram F1 and the mean
+//! hypothesis length. Tokens are interned to ids, so the corpus is cheap to hold.
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::FxHashMap;
+use crate::tokenize::WordTokenizer;
+use crate::{
+    BleuOptions, BleuStats, DistinctVariant, MetricsError, ROUGE_BETA, Smoothing, distinct_n,
+    rouge_l, unigram_f1,
+};
+
+/// What [`GenerationMetrics`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GenerationConfig {
+    /// BLEU-1..=this (the reference: 4). Each BLEU-k uses the weights
+    /// `[1/k]*k + [0]*(max(4, max_bleu_order)-k)`, as the reference does.
+    pub max_bleu_order: usize,
+    /// BLEU smoothing (the reference: nltk method3).
+    pub smoothing: Smoothing,
+    /// Distinct-1..=this (the reference: 3).
+    pub max_distinct_order: usize,
+    /// ROUGE-L beta (the reference: 1.2).
+    pub rouge_beta: f64,
+    /// Lowercase texts before tokenising (the reference does).
+    pub lowercase: bool,
+}
+
+impl Default for GenerationConfig {
+    /// The reference configuration.
+    fn default() -> Self {
+        Self {
+            max_bleu_order: 4,
+            smoothing: Smoothing::Method3,
+            max_distinct_order: 3,
+            rouge_beta: ROUGE_BETA,
+            lowercase: true,
+        }
+    }
+}
+
+/// The metric values of a corpus of responses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerationReport {
+    /// Number of hypothesis/reference pairs.
+    pub pairs: usize,
+    /// Mean hypothesis length in tokens.
+    pub length: f64,
+    /// BLEU-1..k x100 (`bleu[0]` is BLEU-1).
+    pub bleu: Vec<f64>,
+    /// Distinct-1..n x100, reference variant (skips each sentence's last n-gram).
+    pub distinct: Vec<f64>,
+    /// Distinct-1..n x100, standard variant.
+    pub distinct_standard: Vec<f64>,
+    /// ROUGE-L x100 (mean over sentences).
+    pub rouge_l: f64,
+    /// Unigram F1 x100 (mean over sentences).
+    pub unigram_f1: f64,
+    /// The BLEU smoothing used.
+    pub smoothing: Smoothing,
+}
+
+impl GenerationReport {
+    /// The values under the reference's keys, in its order: `length`, `dist-n`,
+    /// `dist-n-standard`, `bleu-k`, `f1`, `rouge-l`.
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("i am here for you.", &["i am here."])?;
+    /// let r = m.finish()?;
+    /// assert_eq!(r.entries()[0], ("length".to_string(), 6.0));
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn entries(&self) -> Vec<(String, f64)> {
+        let mut out = vec![("length".to_string(), self.length)];
+        for (i, v) in self.distinct.iter().enumerate() {
+            out.push((format!("dist-{}", i + 1), *v));
+        }
+        for (i, v) in self.distinct_standard.iter().enumerate() {
+            out.push((format!("dist-{}-standard", i + 1), *v));
+        }
+        for (i, v) in self.bleu.iter().enumerate() {
+            out.push((format!("bleu-{}", i + 1), *v));
+        }
+        out.push(("f1".to_string(), self.unigram_f1));
+        out.push(("rouge-l".to_string(), self.rouge_l));
+        out
+    }
+
+    /// One value by its reference key (see [`entries`](Self::entries)).
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("hello there", &["hello there"])?;
+    /// assert_eq!(m.finish()?.get("bleu-2"), Some(100.0));
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.entries()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Streaming accumulator of the response metrics.
+///
+/// ```
+/// use esc_metrics::GenerationMetrics;
+/// let mut m = GenerationMetrics::esc();
+/// m.add("I understand how you feel.", &["I understand, that must be hard."])?;
+/// m.add("Have you talked to a friend?", &["Did you talk to your friends?"])?;
+/// let report = m.finish()?;
+/// assert_eq!(report.pairs, 2);
+/// assert!(report.bleu[0] > 0.0 && report.bleu[0] <= 100.0);
+/// println!("{}", report.to_markdown());
+/// # Ok::<(), esc_metrics::MetricsError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct GenerationMetrics {
+    config: GenerationConfig,
+    tokenizer: WordTokenizer,
+    vocab: FxHashMap<String, u32>,
+    bleu: BleuStats,
+    hyps: Vec<Vec<u32>>,
+    hyp_tokens: u64,
+    f1: Vec<f64>,
+    rouge_l: Vec<f64>,
+}
+
+impl GenerationMetrics {
+    /// An accumulator with the given configuration.
+    ///
+    /// # Errors
+    /// [`MetricsError::InvalidOption`] for zero orders or a bad `rouge_beta`.
+    ///
+    /// ```
+    /// use esc_metrics::{GenerationConfig, GenerationMetrics};
+    /// let cfg = GenerationConfig { max_distinct_order: 4, ..Default::default() };
+    /// let m = GenerationMetrics::new(cfg)?;
+    /// assert!(m.is_empty());
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn new(config: GenerationConfig) -> Result<Self, MetricsError> {
+        for (option, v) in [
+            ("max_bleu_order", config.max_bleu_order),
+            ("max_distinct_order", config.max_distinct_order),
+        ] {
+            if v == 0 {
+                return Err(MetricsError::InvalidOption {
+                    option,
+                    value: "0".into(),
+                    expected: "an n-gram order >= 1",
+                });
+            }
+        }
+        if !config.rouge_beta.is_finite() || config.rouge_beta < 0.0 {
+            return Err(MetricsError::InvalidOption {
+                option: "rouge_beta",
+                value: config.rouge_beta.to_string(),
+                expected: "a finite, non-negative number",
+            });
+        }
+        Ok(Self {
+            bleu: BleuStats::new(config.max_bleu_order.max(4)),
+            config,
+            tokenizer: WordTokenizer::english(),
+            vocab: FxHashMap::default(),
+            hyps: Vec::new(),
+            hyp_tokens: 0,
+            f1: Vec::new(),
+            rouge_l: Vec::new(),
+        })
+    }
+
+    /// Uses `tokenizer` instead of building a new one (building parses the embedded
+    /// Punkt model, about a millisecond).
+    ///
+    /// ```
+    /// use esc_metrics::{tokenize::WordTokenizer, GenerationMetrics};
+    /// let tok = WordTokenizer::english();
+    /// let m = GenerationMetrics::esc().with_tokenizer(tok.clone());
+    /// assert!(m.is_empty());
+    /// ```
+    pub fn with_tokenizer(mut self, tokenizer: WordTokenizer) -> Self {
+        self.tokenizer = tokenizer;
+        self
+    }
+
+    /// The reference configuration ([`GenerationConfig::default`]).
+    ///
+    /// ```
+    /// assert_eq!(esc_metrics::GenerationMetrics::esc().len(), 0);
+    /// ```
+    pub fn esc() -> Self {
+        Self::new(GenerationConfig::default()).expect("the default configuration is valid")
+    }
+
+    /// Number of pairs added.
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("a", &["b"])?;
+    /// assert_eq!(m.len(), 1);
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.hyps.len()
+    }
+
+    /// Whether nothing was added.
+    ///
+    /// ```
+    /// assert!(esc_metrics::GenerationMetrics::esc().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.hyps.is_empty()
+    }
+
+    /// Adds a generated text and its reference text(s), tokenising both.
+    ///
+    /// # Errors
+    /// [`MetricsError::NoReferences`] for an empty `references` (nothing is added).
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("I'm sorry.", &["I am sorry to hear that."])?;
+    /// assert!(m.add("x", &[] as &[&str]).is_err());
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn add<S: AsRef<str>>(
+        &mut self,
+        hypothesis: &str,
+        references: &[S],
+    ) -> Result<(), MetricsError> {
+        if references.is_empty() {
+            return Err(MetricsError::NoReferences { index: self.len() });
+        }
+        let hyp = self.tokenize_to_ids(hypothesis);
+        let refs: Vec<Vec<u32>> = references
+            .iter()
+            .map(|r| self.tokenize_to_ids(r.as_ref()))
+            .collect();
+        self.add_ids(hyp, &refs)
+    }
+
+    /// Adds an already tokenised pair (no lowercasing or tokenising is applied).
+    ///
+    /// # Errors
+    /// [`MetricsError::NoReferences`] for an empty `references` (nothing is added).
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add_tokens(&["hi", "there"], &[vec!["hi"]])?;
+    /// assert_eq!(m.finish()?.length, 2.0);
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn add_tokens<S, R>(
+        &mut self,
+        hypothesis: &[S],
+        references: &[R],
+    ) -> Result<(), MetricsError>
+    where
+        S: AsRef<str>,
+        R: AsRef<[S]>,
+    {
+        if references.is_empty() {
+            return Err(MetricsError::NoReferences { index: self.len() });
+        }
+        let hyp = hypothesis.iter().map(|t| self.intern(t.as_ref())).collect();
+        let refs: Vec<Vec<u32>> = references
+            .iter()
+            .map(|r| r.as_ref().iter().map(|t| self.intern(t.as_ref())).collect())
+            .collect();
+        self.add_ids(hyp, &refs)
+    }
+
+    /// Per-sentence unigram F1 (in [0, 1]), in insertion order.
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("a b", &["a b"])?;
+    /// assert_eq!(m.unigram_f1_scores(), [1.0]);
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn unigram_f1_scores(&self) -> &[f64] {
+        &self.f1
+    }
+
+    /// Per-sentence ROUGE-L (in [0, 1]), in insertion order.
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("a b", &["c"])?;
+    /// assert_eq!(m.rouge_l_scores(), [0.0]);
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn rouge_l_scores(&self) -> &[f64] {
+        &self.rouge_l
+    }
+
+    /// The report of everything added so far (the accumulator is kept).
+    ///
+    /// # Errors
+    /// [`MetricsError::Empty`] when nothing was added.
+    ///
+    /// ```
+    /// let m = esc_metrics::GenerationMetrics::esc();
+    /// assert!(m.finish().is_err());
+    /// ```
+    pub fn finish(&self) -> Result<GenerationReport, MetricsError> {
+        let n = self.len();
+        if n == 0 {
+            return Err(MetricsError::Empty {
+                what: "generation pairs",
+            });
+        }
+        let bleu = (1..=self.config.max_bleu_order)
+            .map(|k| {
+                let mut options = BleuOptions::esc(k);
+                options
+                    .weights
+                    .resize(self.config.max_bleu_order.max(4), 0.0);
+                options.smoothing = self.config.smoothing;
+                self.bleu.score(&options).map(|s| 100.0 * s.bleu)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let distinct = |variant| {
+            (1..=self.config.max_distinct_order)
+                .map(|k| distinct_n(&self.hyps, k, variant).map(|d| 100.0 * d))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(GenerationReport {
+            pairs: n,
+            length: self.hyp_tokens as f64 / n as f64,
+            bleu,
+            distinct: distinct(DistinctVariant::Reference)?,
+            distinct_standard: distinct(DistinctVariant::Standard)?,
+            rouge_l: 100.0 * self.rouge_l.iter().sum::<f64>() / n as f64,
+            unigram_f1: 100.0 * self.f1.iter().sum::<f64>() / n as f64,
+            smoothing: self.config.smoothing,
+        })
+    }
+
+    fn add_ids(&mut self, hyp: Vec<u32>, refs: &[Vec<u32>]) -> Result<(), MetricsError> {
+        self.bleu.add(&hyp, refs)?;
+        self.f1.push(unigram_f1(&hyp, refs)?);
+        self.rouge_l
+            .push(rouge_l(&hyp, refs, self.config.rouge_beta)?);
+        self.hyp_tokens += hyp.len() as u64;
+        self.hyps.push(hyp);
+        Ok(())
+    }
+
+    fn tokenize_to_ids(&mut self, text: &str) -> Vec<u32> {
+        let tokens = if self.config.lowercase {
+            self.tokenizer.tokenize_lowercased(text)
+        } else {
+            self.tokenizer.tokenize(text)
+        };
+        tokens.iter().map(|t| self.intern(t)).collect()
+    }
+
+    fn intern(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(token) {
+            return id;
+        }
+        let id = u32::try_from(self.vocab.len()).expect("fewer than 2^32 distinct tokens");
+        self.vocab.insert(token.to_owned(), id);
+        id
+    }
+}

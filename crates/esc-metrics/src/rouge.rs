@@ -1,0 +1,79 @@
+//! ROUGE-L as the ESC reference computes it (`calc_rouge_l` in the ESConv authors'
+//! `myMetrics.py`, after the coco-caption `Rouge` scorer): LCS precision and recall
+//! on tokens, each maximised over the references *separately*, combined into an
+//! F-measure with `beta = 1.2`; the corpus value is the mean over sentences.
+
+use crate::MetricsError;
+
+/// The reference's `beta`.
+pub const ROUGE_BETA: f64 = 1.2;
+
+/// Length of the longest common subsequence of two token sequences.
+///
+/// ```
+/// assert_eq!(esc_metrics::lcs_len(&["a", "b", "c", "d"], &["b", "d", "a"]), 2);
+/// ```
+pub fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    if short.is_empty() {
+        return 0;
+    }
+    let mut row = vec![0u32; short.len() + 1];
+    for x in long {
+        let mut diag = 0u32;
+        for (j, y) in short.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+            diag = up;
+        }
+    }
+    row[short.len()] as usize
+}
+
+/// Sentence ROUGE-L F-measure in [0, 1].
+///
+/// `precision = max_r lcs / len(hyp)`, `recall = max_r lcs / len(ref)` (an empty side
+/// divides by 1e-10 as the reference does, giving 0), and
+/// `(1 + beta^2) P R / (R + beta^2 P)`, or 0 if either is 0.
+///
+/// # Errors
+/// [`MetricsError::NoReferences`] for an empty reference list;
+/// [`MetricsError::InvalidOption`] for a non-finite or negative `beta`.
+///
+/// ```
+/// use esc_metrics::{rouge_l, ROUGE_BETA};
+/// let s = rouge_l(&["the", "cat", "sat"], &[vec!["the", "cat"]], ROUGE_BETA)?;
+/// let (p, r, b2) = (2.0 / 3.0, 1.0, 1.2f64 * 1.2);
+/// assert!((s - (1.0 + b2) * p * r / (r + b2 * p)).abs() < 1e-15);
+/// # Ok::<(), esc_metrics::MetricsError>(())
+/// ```
+pub fn rouge_l<T, R>(hypothesis: &[T], references: &[R], beta: f64) -> Result<f64, MetricsError>
+where
+    T: PartialEq,
+    R: AsRef<[T]>,
+{
+    if !beta.is_finite() || beta < 0.0 {
+        return Err(MetricsError::InvalidOption {
+            option: "beta",
+            value: beta.to_string(),
+            expected: "a finite, non-negative number",
+        });
+    }
+    if references.is_empty() {
+        return Err(MetricsError::NoReferences { index: 0 });
+    }
+    let mut p_max = f64::NEG_INFINITY;
+    let mut r_max = f64::NEG_INFINITY;
+    for r in references {
+        let r = r.as_ref();
+        let lcs = lcs_len(r, hypothesis) as f64;
+        p_max = p_max.max(lcs / (hypothesis.len() as f64).max(1e-10));
+        r_max = r_max.max(lcs / (r.len() as f64).max(1e-10));
+    }
+    if p_max != 0.0 && r_max != 0.0 {
+        let b2 = beta * beta;
+        Ok(((1.0 + b2) * p_max * r_max) / (r_max + b2 * p_max))
+    } else {
+        Ok(0.0)
+    }
+}
