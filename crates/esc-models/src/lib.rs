@@ -1,1 +1,59 @@
-//! esc-models
+//! # esc-models
+//!
+//! BlenderBot-Small on burn 0.22, logit-exact with transformers 4.57.1, with the ESC multitask
+//! heads, STAR attached as the STAR reference does, and batched KV-cached generation.
+//!
+//! - [blenderbot_small]: the encoder-decoder (HF field names), its config and weight I/O
+//!   ([load_hf] for `.safetensors`/`.bin`, burnpack checkpoints, HF SafeTensors export).
+//! - [heads]: the BlenderBot-Joint head ([Head], [HeadConfig]).
+//! - [EscModel]: backbone + head + optional STAR; losses, validation perplexity, two-stage freeze.
+//! - [generate]: greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
+//!
+//! ## Quick start: load a checkpoint and reply
+//!
+//! ```
+//! use burn::tensor::{Bool, Device, Int, Tensor};
+//! use esc_models::{BlenderbotSmallConfig, GenerationConfig, generate, load_hf};
+//! use rand::SeedableRng;
+//!
+//! # fn main() -> Result<(), esc_models::Error> {
+//! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_bbs");
+//! let device = Device::flex();
+//! let config = BlenderbotSmallConfig::load(dir.join("config.json"))?;
+//! let mut model = config.init(&device);
+//! let report = load_hf(&mut model, dir.join("model.safetensors"))?;
+//! assert!(report.is_complete());
+//!
+//! let input_ids = Tensor::<2, Int>::from_ints([[5, 17, 33, 2]], &device);
+//! let mask_pad = input_ids.clone().equal_elem(0);
+//! let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+//! let reply = generate(&model, input_ids, mask_pad, &GenerationConfig::greedy(8), &mut rng)?;
+//! assert_eq!(reply[0][0], 1); // decoder start token
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Feature flags
+//! None: burn without a backend; the [burn::tensor::Device] you pass picks it.
+#![warn(missing_docs)]
+
+pub mod blenderbot_small;
+pub mod error;
+pub mod esc_generate;
+pub mod esc_model;
+pub mod generate;
+pub mod heads;
+pub mod loss;
+
+pub use blenderbot_small::weights::{
+    LoadOptions, LoadReport, ShapeMismatch, TensorInfo, export_hf_safetensors, load_burnpack,
+    load_hf, load_hf_with, save_burnpack,
+};
+pub use blenderbot_small::{
+    BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, DecoderCache, Seq2SeqOutput,
+};
+pub use error::Error;
+pub use esc_generate::{EscGeneration, ResponseExpert};
+pub use esc_model::{EscLoss, EscModel, EscModelConfig, EscOutput, ExpertChoice, NllStats};
+pub use generate::{GenerationConfig, generate};
+pub use heads::{Head, HeadConfig, JointConfig, JointHead};

@@ -1,0 +1,105 @@
+//! Speed of a BlenderBot-Small training step (forward + backward + AdamW) and of greedy KV-cached
+//! generation, with random weights; prints one JSON object per measurement.
+//! Driven by `scripts/bench_bbs.py`, which runs PyTorch on the same shapes and prints the ratios.
+//!
+//! `cargo run --release -p esc-models --example bench_bbs -- small flex`
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::{Device, Distribution, Int, Tensor};
+use esc_models::loss::cross_entropy;
+use esc_models::{BlenderbotSmallConfig, GenerationConfig, generate};
+use rand::SeedableRng;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn ids(b: usize, t: usize, vocab: usize, device: &Device) -> Tensor<2, Int> {
+    Tensor::<2>::random(
+        [b, t],
+        Distribution::Uniform(4.0, vocab as f64 - 1.0),
+        device,
+    )
+    .int()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).map_or("small", String::as_str);
+    let backend = args.get(2).map_or("flex", String::as_str);
+    let repeats: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(3);
+    let config = match which {
+        "90m" => BlenderbotSmallConfig::blenderbot_small_90m(),
+        _ => BlenderbotSmallConfig::small(),
+    };
+    let base = match backend {
+        #[allow(deprecated)]
+        "ndarray" => Device::ndarray(),
+        _ => Device::flex(),
+    };
+    base.seed(0);
+    let (src, tgt) = (160, 40);
+
+    // Training step: batch 8, encoder 160, decoder 40, AdamW.
+    let device = base.clone().autodiff();
+    let mut model = config.init(&device);
+    let mut optim = AdamWConfig::new().with_weight_decay(0.01).init();
+    let b = 8;
+    let mut times = Vec::new();
+    for i in 0..repeats + 1 {
+        let input = ids(b, src, config.vocab_size, &device);
+        let mask = input.clone().equal_elem(0);
+        let dec = ids(b, tgt, config.vocab_size, &device);
+        let labels = ids(b, tgt, config.vocab_size, &device);
+        let start = Instant::now();
+        let out = model.forward(input, mask, dec);
+        let loss = cross_entropy(out.logits, labels);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(3e-5, model, grads);
+        let _ = model
+            .model
+            .shared
+            .weight
+            .val()
+            .slice([0..1, 0..1])
+            .into_data();
+        if i > 0 {
+            times.push(start.elapsed().as_secs_f64());
+        }
+    }
+    let step = median(times);
+    println!(
+        "{{\"rust\": true, \"backend\": \"{backend}\", \"config\": \"{which}\", \"what\": \"train_step\", \"batch\": {b}, \"seconds\": {step:.4}, \"target_tokens_per_s\": {:.1}}}",
+        (b * tgt) as f64 / step
+    );
+
+    // Greedy generation of exactly 40 new tokens with the KV cache.
+    let model = model.valid();
+    let greedy_cfg = GenerationConfig {
+        min_length: 41,
+        ..GenerationConfig::greedy(41)
+    };
+    for b in [1usize, 16] {
+        let mut times = Vec::new();
+        for i in 0..repeats.min(3) + 1 {
+            let input = ids(b, src, config.vocab_size, &base);
+            let mask = input.clone().equal_elem(0);
+            let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+            let start = Instant::now();
+            let out = generate(&model, input, mask, &greedy_cfg, &mut rng).expect("valid config");
+            assert_eq!(out[0].len(), 41);
+            if i > 0 {
+                times.push(start.elapsed().as_secs_f64());
+            }
+        }
+        let t = median(times);
+        println!(
+            "{{\"rust\": true, \"backend\": \"{backend}\", \"config\": \"{which}\", \"what\": \"greedy_40\", \"batch\": {b}, \"seconds\": {t:.4}, \"tokens_per_s\": {:.1}}}",
+            (b * 40) as f64 / t
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Multi-head attention of BlenderBot-Small (HF `BlenderbotSmallAttention`, copied from BART):
+//! separate `q_proj`/`k_proj`/`v_proj`/`out_proj` linears with bias, scores scaled by `head_dim^-0.5`,
+//! dropout on the attention probabilities.
+
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{Bool, Device, Tensor};
+
+/// Keys and values of one attention layer, each `[batch_size, n_heads, seq_length, head_dim]`.
+#[derive(Clone, Debug)]
+pub struct KeyValue {
+    /// Projected keys.
+    pub key: Tensor<4>,
+    /// Projected values.
+    pub value: Tensor<4>,
+}
+
+impl KeyValue {
+    /// Number of cached positions.
+    pub fn len(&self) -> usize {
+        self.key.dims()[2]
+    }
+
+    /// `true` when no position is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends new positions (self-attention cache growth).
+    pub fn append(self, new: KeyValue) -> KeyValue {
+        KeyValue {
+            key: Tensor::cat(vec![self.key, new.key], 2),
+            value: Tensor::cat(vec![self.value, new.value], 2),
+        }
+    }
+
+    /// Keeps the batch rows `indices` (beam reordering).
+    pub fn select(self, indices: Tensor<1, burn::tensor::Int>) -> KeyValue {
+        KeyValue {
+            key: self.key.select(0, indices.clone()),
+            value: self.value.select(0, indices),
+        }
+    }
+}
+
+/// Multi-head attention with HF parameter names. Should be created with `Attention::new`.
+#[derive(Module, Debug)]
+pub struct Attention {
+    /// Query projection (`[d_model, d_model]` in burn layout).
+    pub q_proj: Linear,
+    /// Key projection.
+    pub k_proj: Linear,
+    /// Value projection.
+    pub v_proj: Linear,
+    /// Output projection.
+    pub out_proj: Linear,
+    /// Dropout on the attention probabilities (`attention_dropout`).
+    pub dropout: Dropout,
+    /// Number of heads.
+    pub n_heads: usize,
+}
+
+impl Attention {
+    /// A randomly initialised layer (weights N(0, `init_std`), biases 0, as HF's `_init_weights`).
+    pub fn new(
+        d_model: usize,
+        n_heads: usize,
+        attention_dropout: f64,
+        init_std: f64,
+        device: &Device,
+    ) -> Self {
+        let linear = || hf_linear(d_model, d_model, init_std, device);
+        Self {
+            q_proj: linear(),
+            k_proj: linear(),
+            v_proj: linear(),
+            out_proj: linear(),
+            dropout: DropoutConfig::new(attention_dropout).init(),
+            n_heads,
+        }
+    }
+
+    fn split_heads(&self, x: Tensor<3>) -> Tensor<4> {
+        let [b, t, d] = x.dims();
+        x.reshape([b, t, self.n_heads, d / self.n_heads])
+            .swap_dims(1, 2)
+    }
+
+    /// Projects `x` `[batch_size, seq_length, d_model]` to keys and values.
+    pub fn project_kv(&self, x: Tensor<3>) -> KeyValue {
+        KeyValue {
+            key: self.split_heads(self.k_proj.forward(x.clone())),
+            value: self.split_heads(self.v_proj.forward(x)),
+        }
+    }
+
+    /// Attends from `x` `[b, t, d]` to `kv` (`[b, h, s, d/h]`); `mask` `[b, t, s]` (`true` = masked).
+    /// Returns the output projection, `[b, t, d]`.
+    ///
+    /// # Panics
+    /// If the batch sizes or widths disagree.
+    pub fn attend(&self, x: Tensor<3>, kv: &KeyValue, mask: Option<Tensor<3, Bool>>) -> Tensor<3> {
+        let [b, t, d] = x.dims();
+        let head_dim = d / self.n_heads;
+        let q = self.split_heads(self.q_proj.forward(x));
+        let s = kv.len();
+        let mask = mask.map(|m| m.unsqueeze_dim::<4>(1).expand([b, self.n_heads, t, s]));
+        let scale = (head_dim as f64).powf(-0.5);
+        let dropout_active = self.dropout.prob > 0.0
+            && self.dropout.training.is_enabled()
+            && q.device().is_autodiff();
+        let context = if dropout_active {
+            // The fused kernel has no dropout: compute the probabilities explicitly.
+            let mut scores = q.matmul(kv.key.clone().swap_dims(2, 3)) * scale;
+            if let Some(mask) = mask {
+                scores = scores.mask_fill(mask, f32::MIN);
+            }
+            let probs = self.dropout.forward(softmax(scores, 3));
+            probs.matmul(kv.value.clone())
+        } else {
+            let options = AttentionModuleOptions {
+                scale: Some(scale),
+                softcap: None,
+                is_causal: false,
+            };
+            attention(q, kv.key.clone(), kv.value.clone(), mask, None, options)
+        };
+        let context = context.swap_dims(1, 2).reshape([b, t, d]);
+        self.out_proj.forward(context)
+    }
+}
+
+/// Zero-initialised linear biases (HF initialises biases to 0).
+trait ZeroBias {
+    fn zero_bias(self) -> Self;
+}
+
+impl ZeroBias for Linear {
+    fn zero_bias(mut self) -> Self {
+        if let Some(bias) = self.bias.take() {
+            self.bias = Some(bias.map(|b| b.zeros_like()));
+        }
+        self
+    }
+}
+
+/// Builds a linear layer initialised as HF does (weights N(0, std), bias 0).
+pub(crate) fn hf_linear(d_input: usize, d_output: usize, std: f64, device: &Device) -> Linear {
+    LinearConfig::new(d_input, d_output)
+        .with_initializer(Initializer::Normal { mean: 0.0, std })
+        .init(device)
+        .zero_bias()
+}
+
+/// `[b, t, s]` mask (`true` = masked) that hides padded keys, from `mask_pad` `[b, s]`.
+pub(crate) fn key_padding_mask(mask_pad: &Tensor<2, Bool>, t: usize) -> Tensor<3, Bool> {
+    let [b, s] = mask_pad.dims();
+    mask_pad.clone().unsqueeze_dim::<3>(1).expand([b, t, s])
+}
+
+/// `[b, t, past + t]` causal mask (`true` = future key) for `t` new positions after `past` cached ones.
+pub(crate) fn causal_mask(b: usize, t: usize, past: usize, device: &Device) -> Tensor<3, Bool> {
+    Tensor::<2, Bool>::tril_mask([t, past + t], past as i64, device)
+        .unsqueeze_dim::<3>(0)
+        .expand([b, t, past + t])
+}

@@ -1,0 +1,259 @@
+//! BlenderBot-Small decoder (HF `BlenderbotSmallDecoder` / `BlenderbotSmallDecoderLayer`), post-LN:
+//! `x = LN(embed(ids)) + pos` (transformers 4.57: the layer norm comes *before* the positions and the
+//! token embeddings are not scaled), then per layer causal self-attention, cross-attention and the
+//! feed-forward, each followed by its residual layer norm.
+//!
+//! Decoding can be incremental: a [DecoderCache] keeps every layer's self-attention keys/values (they
+//! grow by the new positions at each call) and cross-attention keys/values (computed once from the
+//! encoder output at the first call).
+
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
+use burn::tensor::activation::gelu;
+use burn::tensor::{Bool, Device, Int, Tensor};
+
+use super::attention::{Attention, KeyValue, causal_mask, hf_linear, key_padding_mask};
+use super::config::BlenderbotSmallConfig;
+use super::encoder::positions;
+
+/// Cached keys/values of one decoder layer.
+#[derive(Clone, Debug, Default)]
+pub struct DecoderLayerCache {
+    /// Self-attention keys/values of every position decoded so far.
+    pub self_attn: Option<KeyValue>,
+    /// Cross-attention keys/values of the encoder output (computed once).
+    pub cross_attn: Option<KeyValue>,
+}
+
+/// Incremental-decoding state of the whole decoder. Create with [DecoderCache::new], pass to
+/// every decoding call of one generation; the module itself never mutates.
+#[derive(Clone, Debug)]
+pub struct DecoderCache {
+    /// One entry per decoder layer.
+    pub layers: Vec<DecoderLayerCache>,
+    /// Number of decoder positions already processed.
+    pub past_len: usize,
+}
+
+impl DecoderCache {
+    /// An empty cache for a decoder with `n_layers` layers.
+    pub fn new(n_layers: usize) -> Self {
+        Self {
+            layers: vec![DecoderLayerCache::default(); n_layers],
+            past_len: 0,
+        }
+    }
+
+    /// Keeps the batch rows `indices` (beam search reordering), for self- and cross-attention.
+    pub fn select(&mut self, indices: Tensor<1, Int>) {
+        for layer in &mut self.layers {
+            layer.self_attn = layer.self_attn.take().map(|kv| kv.select(indices.clone()));
+            layer.cross_attn = layer.cross_attn.take().map(|kv| kv.select(indices.clone()));
+        }
+    }
+}
+
+/// One decoder layer (HF names). Built by [Decoder::new].
+#[derive(Module, Debug)]
+pub struct DecoderLayer {
+    /// Causal self-attention.
+    pub self_attn: Attention,
+    /// Layer norm after the self-attention residual.
+    pub self_attn_layer_norm: LayerNorm,
+    /// Cross-attention to the encoder output.
+    pub encoder_attn: Attention,
+    /// Layer norm after the cross-attention residual.
+    pub encoder_attn_layer_norm: LayerNorm,
+    /// Feed-forward in (`d_model -> decoder_ffn_dim`).
+    pub fc1: Linear,
+    /// Feed-forward out.
+    pub fc2: Linear,
+    /// Layer norm after the feed-forward residual.
+    pub final_layer_norm: LayerNorm,
+    /// Residual-branch dropout (`dropout`).
+    pub dropout: Dropout,
+    /// Dropout after the activation (`activation_dropout`).
+    pub activation_dropout: Dropout,
+}
+
+impl DecoderLayer {
+    fn new(config: &BlenderbotSmallConfig, device: &Device) -> Self {
+        let d = config.d_model;
+        let attn = || {
+            Attention::new(
+                d,
+                config.decoder_attention_heads,
+                config.attention_dropout,
+                config.init_std,
+                device,
+            )
+        };
+        Self {
+            self_attn: attn(),
+            self_attn_layer_norm: LayerNormConfig::new(d).init(device),
+            encoder_attn: attn(),
+            encoder_attn_layer_norm: LayerNormConfig::new(d).init(device),
+            fc1: hf_linear(d, config.decoder_ffn_dim, config.init_std, device),
+            fc2: hf_linear(config.decoder_ffn_dim, d, config.init_std, device),
+            final_layer_norm: LayerNormConfig::new(d).init(device),
+            dropout: DropoutConfig::new(config.dropout).init(),
+            activation_dropout: DropoutConfig::new(config.activation_dropout).init(),
+        }
+    }
+
+    /// One layer on `t` new positions. Without a cache all `t` positions are the whole prefix.
+    fn forward(
+        &self,
+        x: Tensor<3>,
+        encoder_hidden: &Tensor<3>,
+        cross_mask: &Tensor<3, Bool>,
+        self_mask: &Tensor<3, Bool>,
+        cache: Option<&mut DecoderLayerCache>,
+    ) -> Tensor<3> {
+        let new_kv = self.self_attn.project_kv(x.clone());
+        let (self_kv, cross_kv) = match cache {
+            Some(cache) => {
+                let self_kv = match cache.self_attn.take() {
+                    Some(past) => past.append(new_kv),
+                    None => new_kv,
+                };
+                cache.self_attn = Some(self_kv.clone());
+                let cross_kv = cache
+                    .cross_attn
+                    .get_or_insert_with(|| self.encoder_attn.project_kv(encoder_hidden.clone()))
+                    .clone();
+                (self_kv, cross_kv)
+            }
+            None => (new_kv, self.encoder_attn.project_kv(encoder_hidden.clone())),
+        };
+
+        let h = self
+            .self_attn
+            .attend(x.clone(), &self_kv, Some(self_mask.clone()));
+        let x = self
+            .self_attn_layer_norm
+            .forward(x + self.dropout.forward(h));
+        let h = self
+            .encoder_attn
+            .attend(x.clone(), &cross_kv, Some(cross_mask.clone()));
+        let x = self
+            .encoder_attn_layer_norm
+            .forward(x + self.dropout.forward(h));
+        let h = self
+            .activation_dropout
+            .forward(gelu(self.fc1.forward(x.clone())));
+        let h = self.dropout.forward(self.fc2.forward(h));
+        self.final_layer_norm.forward(x + h)
+    }
+}
+
+/// The decoder stack (HF names; the token embedding is the model's `shared`).
+#[derive(Module, Debug)]
+pub struct Decoder {
+    /// Learned positions `[max_position_embeddings, d_model]`.
+    pub embed_positions: Embedding,
+    /// Layer norm on the token embeddings (before the positions are added).
+    pub layernorm_embedding: LayerNorm,
+    /// The layers.
+    pub layers: Vec<DecoderLayer>,
+    /// Embedding dropout (`dropout`).
+    pub dropout: Dropout,
+    /// Factor on the token embeddings: `sqrt(d_model)` with `scale_decoder_embedding`, else 1.
+    pub embed_scale: f64,
+}
+
+impl Decoder {
+    /// A randomly initialised decoder.
+    pub fn new(config: &BlenderbotSmallConfig, device: &Device) -> Self {
+        Self {
+            embed_positions: super::model::hf_embedding(
+                config.max_position_embeddings,
+                config.d_model,
+                config.init_std,
+                device,
+            ),
+            layernorm_embedding: LayerNormConfig::new(config.d_model).init(device),
+            layers: (0..config.decoder_layers)
+                .map(|_| DecoderLayer::new(config, device))
+                .collect(),
+            dropout: DropoutConfig::new(config.dropout).init(),
+            embed_scale: if config.scale_embedding && config.scale_decoder_embedding {
+                (config.d_model as f64).sqrt()
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// Decodes token ids (see [Decoder::forward_embeds]).
+    pub fn forward(
+        &self,
+        shared: &Embedding,
+        decoder_input_ids: Tensor<2, Int>,
+        encoder_hidden: &Tensor<3>,
+        encoder_mask_pad: &Tensor<2, Bool>,
+        cache: Option<&mut DecoderCache>,
+    ) -> Tensor<3> {
+        let embeds = shared.forward(decoder_input_ids);
+        let embeds = if self.embed_scale != 1.0 {
+            embeds * self.embed_scale
+        } else {
+            embeds
+        };
+        self.forward_embeds(embeds, encoder_hidden, encoder_mask_pad, cache)
+    }
+
+    /// Decodes token embeddings (HF `decoder_inputs_embeds`, unscaled): the hook for heads that
+    /// prepend embeddings to the decoder input (e.g. Emstremo-style emotion/strategy embeddings).
+    /// With a cache, `inputs_embeds` are the *new* positions only; they follow `cache.past_len`
+    /// positions, and the cache grows by them.
+    ///
+    /// # Shapes
+    /// - `inputs_embeds`: `[batch_size, t, d_model]`
+    /// - `encoder_hidden`: `[batch_size, seq_length, d_model]`
+    /// - `encoder_mask_pad`: `[batch_size, seq_length]`, `true` = padding
+    /// - output: `[batch_size, t, d_model]`, the last hidden states
+    ///
+    /// # Panics
+    /// If the shapes disagree, the cache has the wrong number of layers, or the positions exceed
+    /// `max_position_embeddings`.
+    pub fn forward_embeds(
+        &self,
+        inputs_embeds: Tensor<3>,
+        encoder_hidden: &Tensor<3>,
+        encoder_mask_pad: &Tensor<2, Bool>,
+        mut cache: Option<&mut DecoderCache>,
+    ) -> Tensor<3> {
+        let [b, t, _] = inputs_embeds.dims();
+        let [be, s, _] = encoder_hidden.dims();
+        assert_eq!(b, be, "decoder and encoder batch sizes differ");
+        assert_eq!(
+            encoder_mask_pad.dims(),
+            [b, s],
+            "encoder_mask_pad must be [batch, seq_length]"
+        );
+        let device = inputs_embeds.device();
+        let past = cache.as_ref().map_or(0, |c| c.past_len);
+        if let Some(c) = cache.as_ref() {
+            assert_eq!(
+                c.layers.len(),
+                self.layers.len(),
+                "cache has the wrong number of layers"
+            );
+        }
+
+        let x = self.layernorm_embedding.forward(inputs_embeds)
+            + positions(&self.embed_positions, past, t, &device);
+        let mut x = self.dropout.forward(x);
+        let self_mask = causal_mask(b, t, past, &device);
+        let cross_mask = key_padding_mask(encoder_mask_pad, t);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let layer_cache = cache.as_deref_mut().map(|c| &mut c.layers[i]);
+            x = layer.forward(x, encoder_hidden, &cross_mask, &self_mask, layer_cache);
+        }
+        if let Some(c) = cache {
+            c.past_len += t;
+        }
+        x
+    }
+}

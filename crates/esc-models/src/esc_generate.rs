@@ -1,0 +1,208 @@
+//! Generation with an [EscModel]: predict the strategy, then decode the response conditioned on it.
+//!
+//! As the STAR reference's `generate` (with `GOLDEN_TRUTH=False`): decode `<s>`; "before" = arg-max
+//! of the pre-STAR strategy logits picks the expert; STAR refines; "after" = arg-max of the refined
+//! logits' strategy columns is the reported prediction and the strategy token appended to the
+//! prefix `[<s>, strategy]`; the strategy tokens are banned inside the response.
+//!
+//! Deliberate differences from the reference (see REFERENCE.md, "Which strategy picks the expert"):
+//! the response steps keep one expert ([ResponseExpert], default "after", the strategy the
+//! response is conditioned on, as in training) instead of re-picking it from each new token's
+//! strategy columns, and with `PoolingMode::Full` the pooling covers the decoded prefix so far
+//! (star-core's incremental cache) instead of only the newest token.
+
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use rand::Rng;
+use star_core::{StarCache, StarInput};
+
+use crate::blenderbot_small::DecoderCache;
+use crate::esc_model::EscModel;
+use crate::generate::search::{SpecialIds, StepDecoder, generate_with};
+use crate::generate::{GenerationConfig, host_rows};
+
+/// Which expert STAR uses while decoding the response.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResponseExpert {
+    /// The "after" strategy (the one in the prefix), as in teacher-forced training. Default.
+    #[default]
+    After,
+    /// The "before" strategy (the expert that produced the prediction).
+    Before,
+}
+
+/// Result of [EscModel::generate].
+#[derive(Clone, Debug)]
+pub struct EscGeneration {
+    /// Generated ids per example: `[<s>, strategy token, response..., EOS, pad...]`.
+    pub sequences: Vec<Vec<u32>>,
+    /// Strategy from the pre-STAR logits ("before").
+    pub strategy_before: Vec<usize>,
+    /// Strategy from the refined logits ("after"; equals "before" without STAR). The prediction.
+    pub strategy_after: Vec<usize>,
+}
+
+struct EscStepper<'a> {
+    model: &'a EscModel,
+    encoder_hidden: Tensor<3>,
+    mask_pad: Tensor<2, Bool>,
+    cache: DecoderCache,
+    star_cache: StarCache,
+    expert_ids: Tensor<1, Int>,
+    /// Prefix positions already in the caches (skipped at the first step).
+    skip: usize,
+}
+
+impl StepDecoder for EscStepper<'_> {
+    fn step(&mut self, new_ids: Tensor<2, Int>) -> Tensor<2> {
+        let [n, t] = new_ids.dims();
+        let new_ids = if self.skip > 0 {
+            let skip = std::mem::take(&mut self.skip);
+            new_ids.slice([0..n, skip..t])
+        } else {
+            new_ids
+        };
+        let embeds = self
+            .model
+            .head
+            .decoder_embeds(&self.model.backbone, new_ids);
+        let hidden = self.model.backbone.model.decoder.forward_embeds(
+            embeds,
+            &self.encoder_hidden,
+            &self.mask_pad,
+            Some(&mut self.cache),
+        );
+        let refined = match &self.model.star {
+            Some(star) => {
+                star.forward_step(
+                    StarInput::new(hidden, self.expert_ids.clone()),
+                    &mut self.star_cache,
+                )
+                .hidden
+            }
+            None => hidden,
+        };
+        let [_, t, _] = refined.dims();
+        let last = refined.slice([0..n, t - 1..t]);
+        let vocab = self.model.backbone.vocab_size();
+        self.model.backbone.lm_logits(last).reshape([n, vocab])
+    }
+
+    fn select(&mut self, indices: Tensor<1, Int>) {
+        self.cache.select(indices.clone());
+        self.star_cache.select_batch(indices.clone());
+        self.expert_ids = self.expert_ids.clone().select(0, indices.clone());
+        self.encoder_hidden = self.encoder_hidden.clone().select(0, indices.clone());
+        self.mask_pad = self.mask_pad.clone().select(0, indices);
+    }
+
+    fn device(&self) -> Device {
+        self.encoder_hidden.device()
+    }
+}
+
+fn argmax_rows(logits: Tensor<2>) -> Vec<usize> {
+    let [b, _] = logits.dims();
+    let ids = logits
+        .argmax(1)
+        .reshape([b])
+        .into_data()
+        .convert::<i64>()
+        .try_into_vec::<i64>()
+        .expect("int ids");
+    ids.into_iter().map(|x| x as usize).collect()
+}
+
+fn int1(values: &[usize], device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = values.iter().map(|&x| x as i64).collect();
+    Tensor::from_data(TensorData::new(v, [values.len()]), device)
+}
+
+impl EscModel {
+    /// Predicts the strategy and generates a response for each example of a padded batch.
+    ///
+    /// # Shapes
+    /// - `input_ids`, `mask_pad`: `[batch_size, seq_length]` (`true` = padding)
+    ///
+    /// # Errors
+    /// [crate::Error::InvalidConfig] if `config` is invalid.
+    pub fn generate<R: Rng + ?Sized>(
+        &self,
+        input_ids: Tensor<2, Int>,
+        mask_pad: Tensor<2, Bool>,
+        config: &GenerationConfig,
+        response_expert: ResponseExpert,
+        rng: &mut R,
+    ) -> Result<EscGeneration, crate::Error> {
+        config.validate()?;
+        let [b, _] = input_ids.dims();
+        let device = input_ids.device();
+        let bb = &self.backbone.config;
+        let start = config
+            .decoder_start_token_id
+            .unwrap_or(bb.decoder_start_token_id);
+        let special = SpecialIds {
+            eos: config.eos_token_id.unwrap_or(bb.eos_token_id),
+            pad: config.pad_token_id.unwrap_or(bb.pad_token_id),
+        };
+        let encoder_rows = host_rows(input_ids.clone());
+        let encoder_hidden = self.encode(input_ids, mask_pad.clone());
+
+        // Step 1: `<s>` alone; "before" from the pre-STAR logits.
+        let mut cache = self.backbone.new_cache();
+        let mut star_cache = StarCache::new();
+        let start_ids = Tensor::<2, Int>::full([b, 1], start as i64, &device);
+        let embeds = self.head.decoder_embeds(&self.backbone, start_ids);
+        let h0 = self.backbone.model.decoder.forward_embeds(
+            embeds,
+            &encoder_hidden,
+            &mask_pad,
+            Some(&mut cache),
+        );
+        let before = argmax_rows(self.head.strategy_logits(&self.backbone, &h0));
+        let after = match &self.star {
+            Some(star) => {
+                let refined = star
+                    .forward_step(StarInput::new(h0, int1(&before, &device)), &mut star_cache)
+                    .hidden;
+                let logits = self.backbone.lm_logits(refined);
+                argmax_rows(self.head.strategy_logits_from_lm(&logits))
+            }
+            None => before.clone(),
+        };
+
+        // Step 2: the response after `[<s>, strategy]`, strategy tokens banned.
+        let mut config = config.clone();
+        config
+            .bad_words_ids
+            .extend((0..self.head.n_strategies()).map(|s| vec![self.head.strategy_token(s)]));
+        let expert = match response_expert {
+            ResponseExpert::After => &after,
+            ResponseExpert::Before => &before,
+        };
+        let n = config.num_beams;
+        let repeat: Vec<usize> = (0..b).flat_map(|i| std::iter::repeat_n(i, n)).collect();
+        let repeat_t = int1(&repeat, &device);
+        let experts: Vec<usize> = repeat.iter().map(|&i| expert[i]).collect();
+        cache.select(repeat_t.clone());
+        star_cache.select_batch(repeat_t.clone());
+        let mut stepper = EscStepper {
+            model: self,
+            encoder_hidden: encoder_hidden.select(0, repeat_t.clone()),
+            mask_pad: mask_pad.select(0, repeat_t),
+            cache,
+            star_cache,
+            expert_ids: int1(&experts, &device),
+            skip: 1,
+        };
+        let prefixes: Vec<Vec<u32>> = after
+            .iter()
+            .map(|&s| vec![start, self.head.strategy_token(s)])
+            .collect();
+        let sequences = generate_with(&mut stepper, prefixes, &encoder_rows, &config, special, rng);
+        Ok(EscGeneration {
+            sequences,
+            strategy_before: before,
+            strategy_after: after,
+        })
+    }
+}

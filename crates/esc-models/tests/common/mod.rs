@@ -1,0 +1,93 @@
+//! Helpers shared by the integration tests: the tiny_bbs fixture written by
+//! `scripts/make_bbs_fixture.py` (transformers 4.57.1).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use burn::store::{ModuleStore, SafetensorsStore};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, load_hf};
+
+/// The fixture directory.
+pub fn fixture_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_bbs")
+}
+
+/// The devices every parity test runs on (ndarray is deprecated in burn 0.22 but supported here).
+#[allow(deprecated)]
+pub fn devices() -> Vec<(&'static str, Device)> {
+    vec![("flex", Device::flex()), ("ndarray", Device::ndarray())]
+}
+
+/// The tiny random model, loaded from `model.safetensors`.
+pub fn tiny_model(device: &Device) -> BlenderbotSmallForConditionalGeneration {
+    let config = BlenderbotSmallConfig::load(fixture_dir().join("config.json")).unwrap();
+    let mut model = config.init(device);
+    load_hf(&mut model, fixture_dir().join("model.safetensors")).unwrap();
+    model
+}
+
+/// A tensor of `expected.safetensors`: shape and values as f64.
+pub fn expected(name: &str) -> (Vec<usize>, Vec<f64>) {
+    let mut store = SafetensorsStore::from_file(fixture_dir().join("expected.safetensors"));
+    let t = store
+        .get_tensor(name)
+        .unwrap()
+        .unwrap_or_else(|| panic!("fixture tensor {name} missing"))
+        .clone();
+    let bytes = t.to_bytes().unwrap();
+    let values: Vec<f64> = match t.dtype {
+        burn::tensor::DType::F32 => bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        burn::tensor::DType::I64 => bytes
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        other => panic!("unexpected dtype {other:?}"),
+    };
+    (t.shape.to_vec(), values)
+}
+
+/// An integer fixture tensor as rows.
+pub fn expected_rows(name: &str) -> Vec<Vec<i64>> {
+    let (shape, values) = expected(name);
+    values
+        .chunks(shape[1])
+        .map(|r| r.iter().map(|&v| v as i64).collect())
+        .collect()
+}
+
+/// A 2-D integer fixture tensor on `device`.
+pub fn int2(name: &str, device: &Device) -> Tensor<2, Int> {
+    let (shape, values) = expected(name);
+    let values: Vec<i64> = values.iter().map(|&v| v as i64).collect();
+    Tensor::from_data(TensorData::new(values, [shape[0], shape[1]]), device)
+}
+
+/// The encoder padding mask (`true` = pad) from the fixture's HF `attention_mask`.
+pub fn mask_pad(device: &Device) -> Tensor<2, Bool> {
+    int2("attention_mask", device).equal_elem(0)
+}
+
+/// Largest absolute difference between a tensor and a fixture tensor (shapes must agree).
+pub fn max_abs_diff<const D: usize>(actual: Tensor<D>, name: &str) -> f64 {
+    let (shape, want) = expected(name);
+    assert_eq!(actual.dims().to_vec(), shape, "shape of {name}");
+    let got = actual
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap();
+    got.iter()
+        .zip(&want)
+        .map(|(a, b)| (*a as f64 - b).abs())
+        .fold(0.0, f64::max)
+}
+
+/// `expected.json` of the fixture.
+pub fn expected_json() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture_dir().join("expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
