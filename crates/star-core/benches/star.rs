@@ -110,11 +110,13 @@ struct Stacked {
 impl Stacked {
     fn new(star: &Star) -> Self {
         let stack3 = |f: &dyn Fn(&StarExpert) -> Tensor<2>| {
-            Param::from_tensor(Tensor::stack(star.experts.iter().map(f).collect(), 0))
+            Param::from_tensor(Tensor::stack(star.experts.iter().map(f).collect(), 0).detach())
         };
         let bias = |f: &dyn Fn(&StarExpert) -> Tensor<1>| {
             Param::from_tensor(
-                Tensor::stack::<2>(star.experts.iter().map(f).collect(), 0).unsqueeze_dim(1),
+                Tensor::stack::<2>(star.experts.iter().map(f).collect(), 0)
+                    .unsqueeze_dim(1)
+                    .detach(),
             )
         };
         let b = |l: &burn::nn::Linear| l.bias.as_ref().expect("bias").val();
