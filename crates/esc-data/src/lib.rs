@@ -10,3 +10,6 @@ pub mod tokenizer;
 
 pub use paths::{shared_data_dir, DataDirNotFound};
 pub use strategy::{Strategy, UnknownStrategy};
+pub use tokenizer::{
+    BlenderbotSmallTokenizer, DecodeOptions, SpecialTokens, Tokenize, TokenizerError,
+};
