@@ -7,7 +7,7 @@
 //!   ([load_hf] for `.safetensors`/`.bin`, burnpack checkpoints, HF SafeTensors export).
 //! - [heads]: the BlenderBot-Joint head ([Head], [HeadConfig]).
 //! - [EscModel]: backbone + head + optional STAR; losses, validation perplexity, two-stage freeze.
-//! - [generate]: greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
+//! - [generate](mod@generate): greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
 //!
 //! ## Quick start: load a checkpoint and reply
 //!
