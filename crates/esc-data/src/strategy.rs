@@ -91,7 +91,9 @@ impl fmt::Display for Strategy {
 
 /// The error of [`Strategy::from_str`]: the text names no strategy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown strategy {0:?}; expected one of: Question, Restatement or Paraphrasing, Reflection of feelings, Self-disclosure, Affirmation and Reassurance, Providing Suggestions, Information, Others")]
+#[error(
+    "unknown strategy {0:?}; expected one of: Question, Restatement or Paraphrasing, Reflection of feelings, Self-disclosure, Affirmation and Reassurance, Providing Suggestions, Information, Others"
+)]
 pub struct UnknownStrategy(pub String);
 
 impl FromStr for Strategy {

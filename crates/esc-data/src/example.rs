@@ -1,0 +1,382 @@
+//! Training examples, built exactly as the reference builds them.
+//!
+//! The STAR authors' `inputters/strat.py` (`convert_data_to_inputs` + `featurize`,
+//! inherited from KEMI) makes **one example per supporter turn with index > 0**:
+//!
+//! - encoder input = `u1 </s> u2 </s> ... un </s>` over all previous turns, then the
+//!   knowledge segment `knowledge </s>`, with the very last `</s>` dropped: without
+//!   knowledge the input ends with `un </s>`. It is then **left-truncated** to the last
+//!   `max_input_len` (160) ids, so the knowledge survives;
+//! - labels = `[strategy token] + response + [</s>]`, cut to `max_target_len + 1` (41);
+//! - decoder input = `[<s>] + labels[:-1]`.
+//!
+//! Utterances are tokenized after whitespace normalisation (already done by the
+//! readers). The ESConv authors' original `codes_zcj` layout (strategy tokens in front
+//! of past supporter turns, no trailing `</s>`) is available as [`InputLayout::Zcj`].
+
+use burn::config::Config;
+use serde::{Deserialize, Serialize};
+
+use crate::dialog::normalize_whitespace;
+use crate::error::Result;
+use crate::tokenizer::Tokenize;
+use crate::{Dialog, Emotion, Error, Speaker, Strategy};
+
+/// How the encoder input is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputLayout {
+    /// STAR / KEMI `featurize` (the default): turns each followed by `</s>`, then the
+    /// (possibly empty) knowledge segment and its `</s>`, last `</s>` dropped.
+    Star,
+    /// `codes_zcj` (the ESConv authors' BlenderBot-Joint): past supporter turns carry their
+    /// strategy token in front, turns are joined by `</s>` without a trailing one, and
+    /// the knowledge segment (if enabled) follows after one more `</s>`.
+    Zcj,
+}
+
+/// How to turn dialogs into examples. The defaults are the reference's.
+#[derive(Config, Debug)]
+pub struct ExampleConfig {
+    /// Encoder input length: the input keeps its last `max_input_len` ids. Default 160.
+    #[config(default = 160)]
+    pub max_input_len: usize,
+    /// Response length: labels are cut to `max_target_len + 1` ids (the strategy token
+    /// plus 40). Default 40.
+    #[config(default = 40)]
+    pub max_target_len: usize,
+    /// Input layout. Default [`InputLayout::Star`].
+    #[config(default = "InputLayout::Star")]
+    pub layout: InputLayout,
+    /// Put the dialog's situation (cut to `max_situation_len` ids) and `</s>` in front of
+    /// the context. The reference uses no situation. Default false.
+    #[config(default = false)]
+    pub situation: bool,
+    /// Longest situation segment, in ids. Default 50.
+    #[config(default = 50)]
+    pub max_situation_len: usize,
+    /// Append the knowledge segment after the context: the last seeker turn's
+    /// `knowledge` followed by this supporter turn's `heal` (KEMI-style data). Default false.
+    #[config(default = false)]
+    pub knowledge: bool,
+}
+
+/// One training example: a supporter turn with its context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscExample {
+    /// Index of the dialog in the slice the examples were built from.
+    pub dialog: usize,
+    /// Index of the supporter turn inside the dialog (always > 0).
+    pub turn: usize,
+    /// Encoder input ids (at most `max_input_len`).
+    pub input_ids: Vec<u32>,
+    /// Decoder input ids: `[<s>] + labels[:-1]`.
+    pub decoder_input_ids: Vec<u32>,
+    /// Labels: `[strategy token] + response + [</s>]`, cut to `max_target_len + 1`.
+    pub labels: Vec<u32>,
+    /// The whole response's ids (no strategy token, no `</s>`, not cut): what the
+    /// reference decodes as the evaluation reference.
+    pub response_ids: Vec<u32>,
+    /// The gold strategy of the response.
+    pub strategy: Strategy,
+    /// The dialog's emotion.
+    pub emotion: Emotion,
+}
+
+impl EscExample {
+    /// The reference's length key for bucketing: encoder plus decoder input length
+    /// (`InputFeatures.input_len`).
+    pub fn len_key(&self) -> usize {
+        self.input_ids.len() + self.decoder_input_ids.len()
+    }
+}
+
+/// Builds the examples of every dialog, in order.
+///
+/// ```
+/// use esc_data::{build_examples, Dialog, Emotion, ExampleConfig, Strategy, Turn};
+/// # use esc_data::tokenizer::{SpecialTokens, Tokenize};
+/// # struct Words;
+/// # impl Tokenize for Words {
+/// #     fn encode(&self, text: &str) -> Vec<u32> { text.split(' ').map(|w| 10 + w.len() as u32).collect() }
+/// #     fn decode(&self, _: &[u32]) -> String { String::new() }
+/// #     fn vocab_size(&self) -> usize { 100 }
+/// #     fn special_tokens(&self) -> SpecialTokens { SpecialTokens { pad: 0, bos: 1, eos: 2, unk: 3 } }
+/// #     fn strategy_token_id(&self, s: Strategy) -> u32 { 90 + s.id() as u32 }
+/// # }
+/// let dialog = Dialog {
+///     emotion: Emotion::Sadness,
+///     problem: "job crisis".into(),
+///     situation: String::new(),
+///     experience: String::new(),
+///     survey: None,
+///     turns: vec![Turn::seeker("I lost my job"), Turn::supporter("That sounds hard", Strategy::ReflectionOfFeelings)],
+/// };
+/// let examples = build_examples(&[dialog], &Words, &ExampleConfig::new())?;
+/// assert_eq!(examples.len(), 1);
+/// assert_eq!(examples[0].input_ids, [11, 14, 12, 13, 2]); // "I lost my job </s>"
+/// assert_eq!(examples[0].labels, [92, 14, 16, 14, 2]);    // [Reflection of feelings] That sounds hard </s>
+/// assert_eq!(examples[0].decoder_input_ids, [1, 92, 14, 16, 14]);
+/// # Ok::<(), esc_data::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::UnannotatedTurn`] when a supporter turn has no strategy (dialogs read from
+/// files always have one).
+pub fn build_examples<T: Tokenize + ?Sized>(
+    dialogs: &[Dialog],
+    tokenizer: &T,
+    config: &ExampleConfig,
+) -> Result<Vec<EscExample>> {
+    let mut examples = Vec::new();
+    for (index, dialog) in dialogs.iter().enumerate() {
+        examples.extend(dialog_examples(dialog, index, tokenizer, config)?);
+    }
+    Ok(examples)
+}
+
+/// Builds the examples of one dialog; `dialog_index` is recorded in each example.
+///
+/// # Errors
+/// [`Error::UnannotatedTurn`] when a supporter turn has no strategy.
+pub fn dialog_examples<T: Tokenize + ?Sized>(
+    dialog: &Dialog,
+    dialog_index: usize,
+    tokenizer: &T,
+    config: &ExampleConfig,
+) -> Result<Vec<EscExample>> {
+    let special = tokenizer.special_tokens();
+    let situation = if config.situation {
+        let mut ids = tokenizer.encode(&normalize_whitespace(&dialog.situation));
+        ids.truncate(config.max_situation_len);
+        ids.push(special.eos);
+        ids
+    } else {
+        Vec::new()
+    };
+
+    let mut context: Vec<Vec<u32>> = Vec::with_capacity(dialog.turns.len());
+    let mut seeker_knowledge: &str = "";
+    let mut examples = Vec::new();
+    for (i, turn) in dialog.turns.iter().enumerate() {
+        let text_ids = tokenizer.encode(&turn.text);
+        if turn.speaker == Speaker::Seeker {
+            if let Some(k) = &turn.knowledge {
+                seeker_knowledge = k;
+            }
+            context.push(text_ids);
+            continue;
+        }
+        let strategy = turn.strategy.ok_or(Error::UnannotatedTurn {
+            dialog: dialog_index,
+            turn: i,
+        })?;
+        let strategy_id = tokenizer.strategy_token_id(strategy);
+        if i > 0 {
+            let knowledge = if config.knowledge {
+                let mut ids = tokenizer.encode(seeker_knowledge);
+                ids.extend(tokenizer.encode(turn.heal.as_deref().unwrap_or("")));
+                Some(ids)
+            } else {
+                None
+            };
+            let budget = config.max_input_len.saturating_sub(situation.len());
+            let mut input_ids = situation.clone();
+            input_ids.extend(encoder_context(
+                &context,
+                knowledge.as_deref(),
+                config.layout,
+                special.eos,
+                budget,
+            ));
+
+            let mut labels = Vec::with_capacity(text_ids.len() + 2);
+            labels.push(strategy_id);
+            labels.extend_from_slice(&text_ids);
+            labels.push(special.eos);
+            labels.truncate(config.max_target_len + 1);
+            let mut decoder_input_ids = Vec::with_capacity(labels.len());
+            decoder_input_ids.push(special.bos);
+            decoder_input_ids.extend_from_slice(&labels[..labels.len() - 1]);
+
+            examples.push(EscExample {
+                dialog: dialog_index,
+                turn: i,
+                input_ids,
+                decoder_input_ids,
+                labels,
+                response_ids: text_ids.clone(),
+                strategy,
+                emotion: dialog.emotion,
+            });
+        }
+        let context_ids = match config.layout {
+            InputLayout::Star => text_ids,
+            InputLayout::Zcj => std::iter::once(strategy_id).chain(text_ids).collect(),
+        };
+        context.push(context_ids);
+    }
+    Ok(examples)
+}
+
+/// The context (and knowledge) part of the encoder input, left-truncated to `budget`.
+fn encoder_context(
+    context: &[Vec<u32>],
+    knowledge: Option<&[u32]>,
+    layout: InputLayout,
+    eos: u32,
+    budget: usize,
+) -> Vec<u32> {
+    let mut ids = Vec::new();
+    for turn in context {
+        ids.extend_from_slice(turn);
+        ids.push(eos);
+    }
+    match (layout, knowledge) {
+        // STAR/KEMI always append the knowledge segment (empty when off) and its EOS,
+        // then drop the last EOS: the context's own trailing EOS stays.
+        (InputLayout::Star, knowledge) => ids.extend_from_slice(knowledge.unwrap_or(&[])),
+        (InputLayout::Zcj, Some(knowledge)) => ids.extend_from_slice(knowledge),
+        (InputLayout::Zcj, None) => {
+            ids.pop();
+        }
+    }
+    let start = ids.len().saturating_sub(budget);
+    ids.split_off(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Turn;
+    use crate::tokenizer::SpecialTokens;
+
+    /// One id per word: the word's number (words are decimal numbers in these tests).
+    struct Numbers;
+
+    impl Tokenize for Numbers {
+        fn encode(&self, text: &str) -> Vec<u32> {
+            text.split_whitespace()
+                .map(|w| w.parse().unwrap())
+                .collect()
+        }
+        fn decode(&self, ids: &[u32]) -> String {
+            ids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+        }
+        fn vocab_size(&self) -> usize {
+            1000
+        }
+        fn special_tokens(&self) -> SpecialTokens {
+            SpecialTokens {
+                pad: 0,
+                bos: 1,
+                eos: 2,
+                unk: 3,
+            }
+        }
+        fn strategy_token_id(&self, strategy: Strategy) -> u32 {
+            900 + strategy.id() as u32
+        }
+    }
+
+    fn dialog(turns: Vec<Turn>) -> Dialog {
+        Dialog {
+            emotion: Emotion::Fear,
+            problem: String::new(),
+            situation: "70 71".into(),
+            experience: String::new(),
+            survey: None,
+            turns,
+        }
+    }
+
+    fn sample() -> Dialog {
+        dialog(vec![
+            Turn::supporter("10", Strategy::Question),
+            Turn::seeker("20 21"),
+            Turn::seeker("22"),
+            Turn::supporter("30 31 32", Strategy::Others),
+            Turn::seeker("40"),
+            Turn::supporter("50", Strategy::Information),
+        ])
+    }
+
+    #[test]
+    fn one_example_per_supporter_turn_after_the_first() {
+        let ex = build_examples(&[sample()], &Numbers, &ExampleConfig::new()).unwrap();
+        assert_eq!(ex.iter().map(|e| e.turn).collect::<Vec<_>>(), [3, 5]);
+        // Reference: sum([c + [eos] for c in context] + [[] + [eos]], [])[:-1]
+        assert_eq!(ex[0].input_ids, [10, 2, 20, 21, 2, 22, 2]);
+        assert_eq!(ex[0].labels, [907, 30, 31, 32, 2]);
+        assert_eq!(ex[0].decoder_input_ids, [1, 907, 30, 31, 32]);
+        assert_eq!(ex[0].response_ids, [30, 31, 32]);
+        assert_eq!(ex[0].strategy, Strategy::Others);
+        assert_eq!(ex[0].emotion, Emotion::Fear);
+        assert_eq!(
+            ex[1].input_ids,
+            [10, 2, 20, 21, 2, 22, 2, 30, 31, 32, 2, 40, 2]
+        );
+        assert_eq!(ex[1].len_key(), 13 + 3);
+    }
+
+    #[test]
+    fn truncates_input_on_the_left_and_labels_on_the_right() {
+        let cfg = ExampleConfig::new()
+            .with_max_input_len(4)
+            .with_max_target_len(2);
+        let ex = build_examples(&[sample()], &Numbers, &cfg).unwrap();
+        assert_eq!(ex[0].input_ids, [21, 2, 22, 2]);
+        assert_eq!(ex[0].labels, [907, 30, 31]);
+        assert_eq!(ex[0].decoder_input_ids, [1, 907, 30]);
+        assert_eq!(ex[0].response_ids, [30, 31, 32]);
+    }
+
+    #[test]
+    fn zcj_layout_puts_strategy_tokens_in_the_context_and_no_trailing_eos() {
+        let cfg = ExampleConfig::new().with_layout(InputLayout::Zcj);
+        let ex = build_examples(&[sample()], &Numbers, &cfg).unwrap();
+        assert_eq!(ex[0].input_ids, [900, 10, 2, 20, 21, 2, 22]);
+        assert_eq!(
+            ex[1].input_ids,
+            [900, 10, 2, 20, 21, 2, 22, 2, 907, 30, 31, 32, 2, 40]
+        );
+    }
+
+    #[test]
+    fn knowledge_follows_the_context_and_survives_truncation() {
+        let mut d = sample();
+        d.turns[2].knowledge = Some("60 61".into());
+        d.turns[3].heal = Some("62".into());
+        let cfg = ExampleConfig::new()
+            .with_knowledge(true)
+            .with_max_input_len(5);
+        let ex = build_examples(&[d], &Numbers, &cfg).unwrap();
+        // ... 22 </s> 60 61 62 (the knowledge segment's </s> is the one dropped)
+        assert_eq!(ex[0].input_ids, [22, 2, 60, 61, 62]);
+        let cfg = cfg.with_max_input_len(160);
+        let mut d = sample();
+        d.turns[2].knowledge = Some("60 61".into());
+        d.turns[3].heal = Some("62".into());
+        let ex = build_examples(&[d], &Numbers, &cfg).unwrap();
+        assert_eq!(ex[0].input_ids, [10, 2, 20, 21, 2, 22, 2, 60, 61, 62]);
+        // The last seeker knowledge carries over to later supporter turns (no heal there).
+        assert_eq!(ex[1].input_ids[ex[1].input_ids.len() - 3..], [2, 60, 61]);
+    }
+
+    #[test]
+    fn situation_goes_first_and_is_kept_under_truncation() {
+        let cfg = ExampleConfig::new()
+            .with_situation(true)
+            .with_max_input_len(6);
+        let ex = build_examples(&[sample()], &Numbers, &cfg).unwrap();
+        assert_eq!(ex[0].input_ids, [70, 71, 2, 2, 22, 2]);
+    }
+
+    #[test]
+    fn unannotated_supporter_turn_is_an_error() {
+        let mut d = sample();
+        d.turns[3].strategy = None;
+        let err = build_examples(&[sample(), d], &Numbers, &ExampleConfig::new()).unwrap_err();
+        assert!(matches!(err, Error::UnannotatedTurn { dialog: 1, turn: 3 }));
+        assert!(err.to_string().contains("dialog 1, turn 3"));
+    }
+}
