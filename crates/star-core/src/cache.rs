@@ -1,6 +1,6 @@
 //! The explicit cache of incremental STAR (generation): the hidden states of the prefix.
 //!
-//! Thanks to the single-query pooling (see [`crate::pooling`]), keys and values are never
+//! Thanks to the single-query pooling (see [`AttentionPooling`](crate::AttentionPooling)), keys and values are never
 //! projected, so the raw decoder states of the prefix are all that needs keeping.
 
 use burn::tensor::{Bool, Int, Tensor};
