@@ -182,7 +182,7 @@ pub struct BleuScore {
 /// ```
 /// use esc_metrics::{BleuOptions, BleuStats};
 /// let mut stats = BleuStats::new(4);
-/// stats.add(&["the", "cat", "sat"], &[vec!["the", "cat", "sat"]])?;
+/// stats.add(&["the", "cat", "sat", "down"], &[vec!["the", "cat", "sat", "down"]])?;
 /// assert_eq!(stats.score(&BleuOptions::esc(4))?.bleu, 1.0);
 /// # Ok::<(), esc_metrics::MetricsError>(())
 /// ```
@@ -388,10 +388,10 @@ impl BleuStats {
     fn method4(&self, p: &mut [f64], k: f64) {
         let hyp_len = self.hyp_len;
         let mut inc = 1;
-        for i in 0..p.len() {
-            if self.matches[i] == 0 && hyp_len > 1 {
+        for ((pi, &m), &t) in p.iter_mut().zip(&self.matches).zip(&self.totals) {
+            if m == 0 && hyp_len > 1 {
                 let numerator = 1.0 / (2f64.powi(inc) * k / (hyp_len as f64).ln());
-                p[i] = numerator / self.totals[i] as f64;
+                *pi = numerator / t as f64;
                 inc += 1;
             }
         }
@@ -401,9 +401,9 @@ impl BleuStats {
         let mut plus1 = p.to_vec();
         plus1.push(ratio(self.last_p5.0, self.last_p5.1));
         let mut prev = p[0] + 1.0;
-        for i in 0..p.len() {
-            p[i] = (prev + plus1[i] + plus1[i + 1]) / 3.0;
-            prev = p[i];
+        for (i, pi) in p.iter_mut().enumerate() {
+            *pi = (prev + plus1[i] + plus1[i + 1]) / 3.0;
+            prev = *pi;
         }
     }
 }

@@ -41,11 +41,11 @@ where
         left.clone_from(&hyp_counts);
         let mut overlap = 0u32;
         for t in r {
-            if let Some(c) = left.get_mut(t) {
-                if *c > 0 {
-                    *c -= 1;
-                    overlap += 1;
-                }
+            if let Some(c) = left.get_mut(t)
+                && *c > 0
+            {
+                *c -= 1;
+                overlap += 1;
             }
         }
         let overlap = f64::from(overlap);

@@ -19,13 +19,13 @@
 //! ```
 //! use esc_metrics::{EvalReport, GenerationMetrics, StrategyMetrics};
 //!
-//! let mut gen = GenerationMetrics::esc(); // nltk tokens, BLEU method3, beta 1.2, ...
-//! gen.add("I know how hard that is. Have you told anyone?", &["That sounds hard. Did you tell your family?"])?;
+//! let mut responses = GenerationMetrics::esc(); // nltk tokens, BLEU method3, beta 1.2, ...
+//! responses.add("I know how hard that is. Have you told anyone?", &["That sounds hard. Did you tell your family?"])?;
 //! let mut strat = StrategyMetrics::esc(); // 8 strategies, sklearn defaults
 //! strat.add(0, 0)?;
 //! strat.add(5, 3)?;
 //! let report = EvalReport {
-//!     generation: Some(gen.finish()?),
+//!     generation: Some(responses.finish()?),
 //!     strategy: Some(strat.finish()?),
 //!     perplexity: None,
 //! };

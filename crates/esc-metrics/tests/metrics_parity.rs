@@ -49,10 +49,8 @@ fn usizes(v: &Value) -> Vec<usize> {
 
 type Tokens = Vec<String>;
 
-fn tokenized(
-    split: &str,
-    n_refs: usize,
-) -> (Vec<(String, Vec<String>)>, Vec<Tokens>, Vec<Vec<Tokens>>) {
+/// Lowercased nltk tokens of the split's pairs: (hypotheses, references).
+fn tokenized(split: &str, n_refs: usize) -> (Vec<Tokens>, Vec<Vec<Tokens>>) {
     let tok = WordTokenizer::english();
     let pairs = build_pairs(&read_split(split), n_refs);
     let hyps = pairs
@@ -63,7 +61,7 @@ fn tokenized(
         .iter()
         .map(|(_, rs)| rs.iter().map(|r| tok.tokenize_lowercased(r)).collect())
         .collect();
-    (pairs, hyps, refs)
+    (hyps, refs)
 }
 
 fn method(name: &str) -> Smoothing {
@@ -132,7 +130,7 @@ fn corpus_and_sentence_bleu_match_nltk_for_every_smoothing_method() {
     let mut checked = 0;
     for split in ["valid", "test"] {
         let want = &fx["splits"][split]["refs1"];
-        let (_, hyps, refs) = tokenized(split, 1);
+        let (hyps, refs) = tokenized(split, 1);
         for (key, esc_shape) in [
             ("corpus_bleu_esc_weights", true),
             ("corpus_bleu_k_weights", false),

@@ -505,10 +505,10 @@ fn potential_end_contexts(text: &[char]) -> Vec<(EndMatch, Vec<char>)> {
             prev_slice.0
         };
         let word_slice = (start, m.pos);
-        if let Some(pm) = prev_match {
-            if prev_slice.1 <= word_slice.0 {
-                out.push((pm, context(prev_slice, &pm)));
-            }
+        if let Some(pm) = prev_match
+            && prev_slice.1 <= word_slice.0
+        {
+            out.push((pm, context(prev_slice, &pm)));
         }
         prev_match = Some(m);
         prev_slice = word_slice;

@@ -77,10 +77,10 @@ impl PunktParameters {
                     }
                 }
                 "ortho_context" => {
-                    if let Some((k, v)) = line.rsplit_once('\t') {
-                        if let Ok(v) = v.parse() {
-                            p.ortho_context.insert(k.to_owned(), v);
-                        }
+                    if let Some((k, v)) = line.rsplit_once('\t')
+                        && let Ok(v) = v.parse()
+                    {
+                        p.ortho_context.insert(k.to_owned(), v);
                     }
                 }
                 _ => {}

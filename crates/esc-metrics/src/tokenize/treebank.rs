@@ -308,17 +308,16 @@ fn comma_colon_before_non_digit(s: &[char], d: &mut Vec<char>) {
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
-        if matches!(c, ':' | ',') {
-            if let Some(&n) = s.get(i + 1) {
-                if !REGEX_DIGIT.contains(n) {
-                    d.push(' ');
-                    d.push(c);
-                    d.push(' ');
-                    d.push(n);
-                    i += 2;
-                    continue;
-                }
-            }
+        if matches!(c, ':' | ',')
+            && let Some(&n) = s.get(i + 1)
+            && !REGEX_DIGIT.contains(n)
+        {
+            d.push(' ');
+            d.push(c);
+            d.push(' ');
+            d.push(n);
+            i += 2;
+            continue;
         }
         d.push(c);
         i += 1;
@@ -439,15 +438,17 @@ fn split_clitics_long(s: &[char], d: &mut Vec<char>) {
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
-        if c != '\'' && c != ' ' && s.get(i + 4) == Some(&' ') {
-            if let Some(cl) = LONG.iter().find(|cl| s[i + 1..i + 4] == cl[..]) {
-                d.push(c);
-                d.push(' ');
-                d.extend_from_slice(cl);
-                d.push(' ');
-                i += 5;
-                continue;
-            }
+        if c != '\''
+            && c != ' '
+            && s.get(i + 4) == Some(&' ')
+            && let Some(cl) = LONG.iter().find(|cl| s[i + 1..i + 4] == cl[..])
+        {
+            d.push(c);
+            d.push(' ');
+            d.extend_from_slice(cl);
+            d.push(' ');
+            i += 5;
+            continue;
         }
         d.push(c);
         i += 1;
