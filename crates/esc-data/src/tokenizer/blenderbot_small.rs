@@ -527,6 +527,29 @@ mod tests {
     }
 
     #[test]
+    fn bad_files_name_the_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("esc-data-bad-tok-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (vocab, merges) = (dir.join("vocab.json"), dir.join("merges.txt"));
+        let good_vocab = r#"{"__null__": 0, "__start__": 1, "__end__": 2, "__unk__": 3}"#;
+        let cases: [(&str, &[u8], &str); 4] = [
+            ("{\n\"a\": 0,\n\"b\": x}", b"#v\n", "vocab.json:3:"),
+            (good_vocab, b"#v\na b\nc d e\n", "merges.txt:3:"),
+            (good_vocab, b"#v\na b\n\xff\xfe\n", "merges.txt:3: invalid UTF-8"),
+            (good_vocab, b"a b\n", "merges.txt:1: expected a header"),
+        ];
+        for (vocab_text, merges_bytes, expected) in cases {
+            std::fs::write(&vocab, vocab_text).unwrap();
+            std::fs::write(&merges, merges_bytes).unwrap();
+            let err = BlenderbotSmallTokenizer::from_dir(&dir).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err:?} lacks {expected:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        let missing = BlenderbotSmallTokenizer::from_dir(dir.join("nope")).unwrap_err();
+        assert!(matches!(missing, TokenizerError::Io { .. }), "{missing}");
+    }
+
+    #[test]
     fn missing_special_token_is_an_error() {
         let vocab = vec![("__null__".to_owned(), 0)];
         let err = BlenderbotSmallTokenizer::from_parts(vocab, &[], Path::new("v.json"));
