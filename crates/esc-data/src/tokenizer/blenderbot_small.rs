@@ -535,13 +535,19 @@ mod tests {
         let cases: [(&str, &[u8], &str); 4] = [
             ("{\n\"a\": 0,\n\"b\": x}", b"#v\n", "vocab.json:3:"),
             (good_vocab, b"#v\na b\nc d e\n", "merges.txt:3:"),
-            (good_vocab, b"#v\na b\n\xff\xfe\n", "merges.txt:3: invalid UTF-8"),
+            (
+                good_vocab,
+                b"#v\na b\n\xff\xfe\n",
+                "merges.txt:3: invalid UTF-8",
+            ),
             (good_vocab, b"a b\n", "merges.txt:1: expected a header"),
         ];
         for (vocab_text, merges_bytes, expected) in cases {
             std::fs::write(&vocab, vocab_text).unwrap();
             std::fs::write(&merges, merges_bytes).unwrap();
-            let err = BlenderbotSmallTokenizer::from_dir(&dir).unwrap_err().to_string();
+            let err = BlenderbotSmallTokenizer::from_dir(&dir)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{err:?} lacks {expected:?}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
