@@ -30,6 +30,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--data", default=None)
+    parser.add_argument("--rust-bin", default=None, help="a built tokenizer_timing binary (skips cargo)")
     args = parser.parse_args()
     data_dir = args.data or os.environ.get("STAR_ESC_DATA") or os.path.join(os.path.dirname(REPO), "shared", "data")
     toker = load_tokenizer(data_dir)
@@ -48,14 +49,15 @@ def main():
         warm.append(time.perf_counter() - start)
     py = {"cold_s": statistics.median(cold), "warm_s": statistics.median(warm), "ids": n_ids}
 
-    subprocess.run(
-        ["cargo", "build", "--release", "-p", "esc-data", "--example", "tokenizer_timing"],
-        cwd=REPO, check=True,
-    )
-    out = subprocess.run(
-        ["cargo", "run", "--release", "-q", "-p", "esc-data", "--example", "tokenizer_timing", "--", str(args.runs)],
-        cwd=REPO, check=True, capture_output=True, text=True,
-    )
+    if args.rust_bin:
+        cmd = [args.rust_bin, str(args.runs)]
+    else:
+        subprocess.run(
+            ["cargo", "build", "--release", "-p", "esc-data", "--example", "tokenizer_timing"],
+            cwd=REPO, check=True,
+        )
+        cmd = ["cargo", "run", "--release", "-q", "-p", "esc-data", "--example", "tokenizer_timing", "--", str(args.runs)]
+    out = subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True)
     rs = json.loads(out.stdout.strip().splitlines()[-1])
     assert rs["ids"] == py["ids"], (rs, py)
     print(f"utterances: {len(texts)}, ids: {py['ids']}, runs: {args.runs} (medians)")
