@@ -49,6 +49,7 @@ def main() -> None:
     ap.add_argument("--data", help="shared data folder")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--rust-iters", type=int, default=30)
+    ap.add_argument("--rust-bin", help="a built metrics_bench binary (default: cargo run --release)")
     args = ap.parse_args()
     data = ref.find_data(args.data)
     nltk.data.path.insert(0, str(data / "nltk_data"))
@@ -64,7 +65,10 @@ def main() -> None:
 
     env = dict(os.environ, STAR_ESC_DATA=str(data))
     env.setdefault("CARGO_TARGET_DIR", "/root/.cache/star-esc-target")
-    cmd = ["cargo", "run", "--release", "-q", "-p", "esc-metrics", "--example", "metrics_bench", "--", str(args.rust_iters)]
+    cmd = ["cargo", "run", "--release", "-q", "-p", "esc-metrics", "--example", "metrics_bench", "--"]
+    if args.rust_bin:
+        cmd = [args.rust_bin]
+    cmd.append(str(args.rust_iters))
     out = subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout
     rust = json.loads(out.strip().splitlines()[-1])
 
