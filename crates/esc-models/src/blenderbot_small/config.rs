@@ -192,14 +192,7 @@ impl BlenderbotSmallConfig {
     /// valid JSON of the right types, [Error::InvalidConfig] if a value is impossible.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let config: Self = serde_json::from_str(&text).map_err(|source| Error::ConfigParse {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let config: Self = crate::error::read_json(path)?;
         config.validate().map_err(|e| e.with_path(path))?;
         Ok(config)
     }
