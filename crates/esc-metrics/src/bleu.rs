@@ -265,6 +265,28 @@ impl BleuStats {
         Ok(())
     }
 
+    /// [`add`](Self::add) from precounted statistics: `clipped[n - 1]` and
+    /// `totals[n - 1]` as `modified_precision` returns them for orders
+    /// `1..=max(max_order, 5)`, the hypothesis length and the closest reference
+    /// length.
+    pub(crate) fn add_counts(
+        &mut self,
+        clipped: &[u64],
+        totals: &[u64],
+        hyp_len: usize,
+        closest_ref_len: usize,
+    ) {
+        for n in 0..self.max_order {
+            self.matches[n] += clipped[n];
+            self.totals[n] += totals[n];
+        }
+        self.hyp_len += hyp_len as u64;
+        self.ref_len += closest_ref_len as u64;
+        self.last_hyp_len = hyp_len;
+        self.last_p5 = (clipped[4], totals[4]);
+        self.pairs += 1;
+    }
+
     /// Corpus BLEU from the statistics (nltk `corpus_bleu`).
     ///
     /// # Errors
@@ -449,7 +471,7 @@ where
 
 /// nltk `closest_ref_length`: the reference length closest to the hypothesis
 /// length, the shorter one on ties.
-fn closest_ref_length<T, R: AsRef<[T]>>(references: &[R], hyp_len: usize) -> usize {
+pub(crate) fn closest_ref_length<T, R: AsRef<[T]>>(references: &[R], hyp_len: usize) -> usize {
     references
         .iter()
         .map(|r| r.as_ref().len())

@@ -48,10 +48,15 @@ where
                 overlap += 1;
             }
         }
-        let overlap = f64::from(overlap);
-        let p = overlap / (hypothesis.len() as f64).max(1e-10);
-        let rc = overlap / (r.len() as f64).max(1e-10);
-        best = best.max(2.0 * p * rc / (p + rc).max(1e-10));
+        best = best.max(f1_of_overlap(overlap, hypothesis.len(), r.len()));
     }
     Ok(best)
+}
+
+/// The reference's F1 of one hypothesis/reference pair from their bag overlap.
+pub(crate) fn f1_of_overlap(overlap: u32, hyp_len: usize, ref_len: usize) -> f64 {
+    let overlap = f64::from(overlap);
+    let p = overlap / (hyp_len as f64).max(1e-10);
+    let rc = overlap / (ref_len as f64).max(1e-10);
+    2.0 * p * rc / (p + rc).max(1e-10)
 }

@@ -10,12 +10,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bleu::closest_ref_length;
+use crate::f1::f1_of_overlap;
 use crate::hash::FxHashMap;
-use crate::tokenize::WordTokenizer;
-use crate::{
-    BleuOptions, BleuStats, DistinctVariant, MetricsError, ROUGE_BETA, Smoothing, distinct_n,
-    rouge_l, unigram_f1,
-};
+use crate::ngram::{NgramCounter, PairCounts};
+use crate::rouge::rouge_l_in;
+use crate::tokenize::{TokenScratch, WordTokenizer};
+use crate::{BleuOptions, BleuStats, MetricsError, ROUGE_BETA, Smoothing};
 
 /// What [`GenerationMetrics`] computes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -129,10 +130,19 @@ pub struct GenerationMetrics {
     tokenizer: WordTokenizer,
     vocab: FxHashMap<String, u32>,
     bleu: BleuStats,
-    hyps: Vec<Vec<u32>>,
+    /// N-gram ids and counts of orders up to BLEU's (and nltk's order 5 for
+    /// smoothing methods 5 and 7) and Distinct-n's.
+    ngrams: NgramCounter,
+    pairs: usize,
     hyp_tokens: u64,
     f1: Vec<f64>,
     rouge_l: Vec<f64>,
+    /// Per-pair scratch, kept to avoid allocations.
+    counts: PairCounts,
+    lcs_row: Vec<u32>,
+    token_scratch: TokenScratch,
+    /// A token as a string, for the vocabulary lookup.
+    token_buf: String,
 }
 
 impl GenerationMetrics {
@@ -170,13 +180,24 @@ impl GenerationMetrics {
         }
         Ok(Self {
             bleu: BleuStats::new(config.max_bleu_order.max(4)),
+            ngrams: NgramCounter::new(
+                config
+                    .max_bleu_order
+                    .max(config.max_distinct_order)
+                    .max(5),
+                config.max_distinct_order,
+            ),
             config,
             tokenizer: WordTokenizer::english(),
             vocab: FxHashMap::default(),
-            hyps: Vec::new(),
+            pairs: 0,
             hyp_tokens: 0,
             f1: Vec::new(),
             rouge_l: Vec::new(),
+            counts: PairCounts::default(),
+            lcs_row: Vec::new(),
+            token_scratch: TokenScratch::default(),
+            token_buf: String::new(),
         })
     }
 
@@ -212,7 +233,7 @@ impl GenerationMetrics {
     /// # Ok::<(), esc_metrics::MetricsError>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.hyps.len()
+        self.pairs
     }
 
     /// Whether nothing was added.
@@ -221,7 +242,7 @@ impl GenerationMetrics {
     /// assert!(esc_metrics::GenerationMetrics::esc().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.hyps.is_empty()
+        self.pairs == 0
     }
 
     /// Adds a generated text and its reference text(s), tokenising both.
@@ -274,10 +295,18 @@ impl GenerationMetrics {
         if references.is_empty() {
             return Err(MetricsError::NoReferences { index: self.len() });
         }
-        let hyp = hypothesis.iter().map(|t| self.intern(t.as_ref())).collect();
+        let hyp = hypothesis
+            .iter()
+            .map(|t| intern(&mut self.vocab, t.as_ref()))
+            .collect();
         let refs: Vec<Vec<u32>> = references
             .iter()
-            .map(|r| r.as_ref().iter().map(|t| self.intern(t.as_ref())).collect())
+            .map(|r| {
+                r.as_ref()
+                    .iter()
+                    .map(|t| intern(&mut self.vocab, t.as_ref()))
+                    .collect()
+            })
             .collect();
         self.add_ids(hyp, &refs)
     }
@@ -332,48 +361,76 @@ impl GenerationMetrics {
                 self.bleu.score(&options).map(|s| 100.0 * s.bleu)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let distinct = |variant| {
+        let distinct = |reference_variant| {
             (1..=self.config.max_distinct_order)
-                .map(|k| distinct_n(&self.hyps, k, variant).map(|d| 100.0 * d))
-                .collect::<Result<Vec<_>, _>>()
+                .map(|k| 100.0 * self.ngrams.distinct(k, reference_variant))
+                .collect::<Vec<_>>()
         };
         Ok(GenerationReport {
             pairs: n,
             length: self.hyp_tokens as f64 / n as f64,
             bleu,
-            distinct: distinct(DistinctVariant::Reference)?,
-            distinct_standard: distinct(DistinctVariant::Standard)?,
+            distinct: distinct(true),
+            distinct_standard: distinct(false),
             rouge_l: 100.0 * self.rouge_l.iter().sum::<f64>() / n as f64,
             unigram_f1: 100.0 * self.f1.iter().sum::<f64>() / n as f64,
             smoothing: self.config.smoothing,
         })
     }
 
+    /// The one place where a pair's statistics are counted (`refs` is not empty):
+    /// BLEU, Distinct-n and unigram F1 from the n-gram ids, ROUGE-L by LCS. The
+    /// values equal those of the generic one-shot functions exactly.
     fn add_ids(&mut self, hyp: Vec<u32>, refs: &[Vec<u32>]) -> Result<(), MetricsError> {
-        self.bleu.add(&hyp, refs)?;
-        self.f1.push(unigram_f1(&hyp, refs)?);
-        self.rouge_l
-            .push(rouge_l(&hyp, refs, self.config.rouge_beta)?);
+        let vocab = self.vocab.len();
+        self.ngrams.add_pair(&hyp, refs, vocab, &mut self.counts);
+        let c = &self.counts;
+        self.bleu.add_counts(
+            &c.clipped,
+            &c.totals,
+            hyp.len(),
+            closest_ref_length(refs, hyp.len()),
+        );
+        let f1 = refs
+            .iter()
+            .zip(&c.unigram_overlap)
+            .map(|(r, &o)| f1_of_overlap(o, hyp.len(), r.len()))
+            .fold(f64::NEG_INFINITY, f64::max);
+        self.f1.push(f1);
+        self.rouge_l.push(rouge_l_in(
+            &hyp,
+            refs,
+            self.config.rouge_beta,
+            &mut self.lcs_row,
+        )?);
         self.hyp_tokens += hyp.len() as u64;
-        self.hyps.push(hyp);
+        self.pairs += 1;
         Ok(())
     }
 
     fn tokenize_to_ids(&mut self, text: &str) -> Vec<u32> {
-        let tokens = if self.config.lowercase {
-            self.tokenizer.tokenize_lowercased(text)
-        } else {
-            self.tokenizer.tokenize(text)
-        };
-        tokens.iter().map(|t| self.intern(t)).collect()
+        let mut ids = Vec::new();
+        let (vocab, buf) = (&mut self.vocab, &mut self.token_buf);
+        self.tokenizer.for_each_token(
+            text,
+            self.config.lowercase,
+            &mut self.token_scratch,
+            |token| {
+                buf.clear();
+                buf.extend(token);
+                ids.push(intern(vocab, buf));
+            },
+        );
+        ids
     }
+}
 
-    fn intern(&mut self, token: &str) -> u32 {
-        if let Some(&id) = self.vocab.get(token) {
-            return id;
-        }
-        let id = u32::try_from(self.vocab.len()).expect("fewer than 2^32 distinct tokens");
-        self.vocab.insert(token.to_owned(), id);
-        id
+/// The id of `token`, a new one for a token not seen before.
+fn intern(vocab: &mut FxHashMap<String, u32>, token: &str) -> u32 {
+    if let Some(&id) = vocab.get(token) {
+        return id;
     }
+    let id = u32::try_from(vocab.len()).expect("fewer than 2^32 distinct tokens");
+    vocab.insert(token.to_owned(), id);
+    id
 }

@@ -55,9 +55,12 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The rotation moves the well-mixed high bits down: hashbrown picks buckets
+    /// with the low bits, which the multiply alone leaves depending only on the
+    /// low bits of the input (as rustc-hash 2 does).
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 

@@ -44,6 +44,7 @@ mod error;
 mod f1;
 mod generation;
 mod hash;
+mod ngram;
 mod perplexity;
 mod report;
 mod rouge;

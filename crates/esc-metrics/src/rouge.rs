@@ -14,11 +14,17 @@ pub const ROUGE_BETA: f64 = 1.2;
 /// assert_eq!(esc_metrics::lcs_len(&["a", "b", "c", "d"], &["b", "d", "a"]), 2);
 /// ```
 pub fn lcs_len<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    lcs_len_in(a, b, &mut Vec::new())
+}
+
+/// [`lcs_len`] with a caller-owned row buffer (no allocation once it is large enough).
+pub(crate) fn lcs_len_in<T: PartialEq>(a: &[T], b: &[T], row: &mut Vec<u32>) -> usize {
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     if short.is_empty() {
         return 0;
     }
-    let mut row = vec![0u32; short.len() + 1];
+    row.clear();
+    row.resize(short.len() + 1, 0);
     for x in long {
         let mut diag = 0u32;
         for (j, y) in short.iter().enumerate() {
@@ -52,6 +58,20 @@ where
     T: PartialEq,
     R: AsRef<[T]>,
 {
+    rouge_l_in(hypothesis, references, beta, &mut Vec::new())
+}
+
+/// [`rouge_l`] with a caller-owned LCS row buffer.
+pub(crate) fn rouge_l_in<T, R>(
+    hypothesis: &[T],
+    references: &[R],
+    beta: f64,
+    row: &mut Vec<u32>,
+) -> Result<f64, MetricsError>
+where
+    T: PartialEq,
+    R: AsRef<[T]>,
+{
     if !beta.is_finite() || beta < 0.0 {
         return Err(MetricsError::InvalidOption {
             option: "beta",
@@ -66,7 +86,7 @@ where
     let mut r_max = f64::NEG_INFINITY;
     for r in references {
         let r = r.as_ref();
-        let lcs = lcs_len(r, hypothesis) as f64;
+        let lcs = lcs_len_in(r, hypothesis, row) as f64;
         p_max = p_max.max(lcs / (hypothesis.len() as f64).max(1e-10));
         r_max = r_max.max(lcs / (r.len() as f64).max(1e-10));
     }

@@ -78,20 +78,35 @@ pub(crate) fn py_lower(s: &str) -> String {
     }
 }
 
+/// Python `str.lower()` of `s`, appended to `out` as characters.
+pub(crate) fn py_lower_into(s: &str, out: &mut Vec<char>) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.extend(s.to_lowercase().chars());
+    }
+}
+
 /// Python `str.split()` over a char buffer: runs of non-space characters.
+#[cfg(test)]
 pub(crate) fn py_split(chars: &[char], out: &mut Vec<String>) {
+    py_split_with(chars, |t| out.push(t.iter().collect()));
+}
+
+/// [`py_split`] handing each token to `f`.
+pub(crate) fn py_split_with(chars: &[char], mut f: impl FnMut(&[char])) {
     let mut start = None;
     for (i, &c) in chars.iter().enumerate() {
         if PY_SPACE.contains(c) {
             if let Some(s) = start.take() {
-                out.push(chars[s..i].iter().collect());
+                f(&chars[s..i]);
             }
         } else if start.is_none() {
             start = Some(i);
         }
     }
     if let Some(s) = start {
-        out.push(chars[s..].iter().collect());
+        f(&chars[s..]);
     }
 }
 

@@ -20,6 +20,13 @@ pub use treebank::treebank_tokenize;
 
 use treebank::Passes;
 
+/// Reusable buffers of [`WordTokenizer::for_each_token`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenScratch {
+    chars: Vec<char>,
+    passes: Passes,
+}
+
 /// `nltk.word_tokenize(text, language="english", preserve_line=False)`.
 ///
 /// Building one parses the embedded Punkt model (about a millisecond); reuse it.
@@ -91,7 +98,29 @@ impl WordTokenizer {
         let chars: Vec<char> = text.chars().collect();
         let mut passes = Passes::default();
         for (start, end) in self.punkt.span_tokenize_chars(&chars) {
-            passes.run(&chars[start..end], out);
+            passes.run(&chars[start..end], |t| out.push(t.iter().collect()));
+        }
+    }
+
+    /// Tokenises `text` (lowercased first when `lowercase`, as Python's
+    /// `str.lower()`), handing each token to `f` as characters; `scratch` holds
+    /// the buffers, so a warm call allocates nothing per token.
+    pub(crate) fn for_each_token(
+        &self,
+        text: &str,
+        lowercase: bool,
+        scratch: &mut TokenScratch,
+        mut f: impl FnMut(&[char]),
+    ) {
+        let chars = &mut scratch.chars;
+        chars.clear();
+        if lowercase {
+            chars::py_lower_into(text, chars);
+        } else {
+            chars.extend(text.chars());
+        }
+        for (start, end) in self.punkt.span_tokenize_chars(chars) {
+            scratch.passes.run(&chars[start..end], &mut f);
         }
     }
 

@@ -8,7 +8,7 @@
 //! full, as `re.sub` does, so look-behinds see unmodified text. Passes whose
 //! trigger characters are absent are skipped.
 
-use super::chars::{RE_SPACE, RE_WORD, REGEX_DIGIT, REGEX_SPACE, REGEX_WORD, ci_eq, py_split};
+use super::chars::{RE_SPACE, RE_WORD, REGEX_DIGIT, REGEX_SPACE, REGEX_WORD, ci_eq, py_split_with};
 
 /// Splits one sentence into Treebank tokens (nltk `NLTKWordTokenizer().tokenize`,
 /// `convert_parentheses=False`).
@@ -23,12 +23,12 @@ use super::chars::{RE_SPACE, RE_WORD, REGEX_DIGIT, REGEX_SPACE, REGEX_WORD, ci_e
 pub fn treebank_tokenize(sentence: &str) -> Vec<String> {
     let mut out = Vec::new();
     let chars: Vec<char> = sentence.chars().collect();
-    Passes::default().run(&chars, &mut out);
+    Passes::default().run(&chars, |t| out.push(t.iter().collect()));
     out
 }
 
 /// Two scratch buffers: each pass reads `a` and writes `b`, then they swap.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Passes {
     a: Vec<char>,
     b: Vec<char>,
@@ -45,8 +45,8 @@ fn push_str(dst: &mut Vec<char>, s: &str) {
 }
 
 impl Passes {
-    /// Runs every substitution on `sentence` and appends the tokens to `out`.
-    pub(crate) fn run(&mut self, sentence: &[char], out: &mut Vec<String>) {
+    /// Runs every substitution on `sentence` and hands each token to `f`.
+    pub(crate) fn run(&mut self, sentence: &[char], f: impl FnMut(&[char])) {
         self.a.clear();
         self.a.extend_from_slice(sentence);
 
@@ -143,19 +143,27 @@ impl Passes {
         }
 
         // CONTRACTIONS2 / CONTRACTIONS3 (stdlib `re`, case-insensitive)
-        for (w1, w2, before_space) in CONTRACTIONS2 {
-            if (0..self.a.len()).any(|i| contraction_at(&self.a, i, w1, w2, before_space).is_some())
-            {
-                self.pass(|s, d| contraction(s, d, w1, w2, before_space));
+        if any_contraction(&self.a) {
+            for (w1, w2, before_space) in CONTRACTIONS2 {
+                if (0..self.a.len())
+                    .any(|i| contraction_at(&self.a, i, w1, w2, before_space).is_some())
+                {
+                    self.pass(|s, d| contraction(s, d, w1, w2, before_space));
+                }
             }
         }
-        if self.has(|c| c == '\'') {
+        // Both CONTRACTIONS3 rules start with ` 't`.
+        if self
+            .a
+            .windows(3)
+            .any(|w| w[0] == ' ' && w[1] == '\'' && ci_eq(w[2], 't', true))
+        {
             for w2 in ["is", "was"] {
                 self.pass(|s, d| tis_twas(s, d, w2));
             }
         }
 
-        py_split(&self.a, out);
+        py_split_with(&self.a, f);
     }
 
     fn has(&self, f: impl Fn(char) -> bool) -> bool {
@@ -467,9 +475,21 @@ const CONTRACTIONS2: [(&str, &str, bool); 8] = [
     ("wan", "na", true),
 ];
 
-/// Case-insensitive (stdlib `re`) match of `word` at `s[at..]`.
+/// Whether any CONTRACTIONS2 rule matches, in one scan: a match starts with one of
+/// the rules' first letters (none of them has a non-ASCII case-insensitive twin).
+/// Most sentences have none, and then the rules' eight scans are skipped.
+fn any_contraction(s: &[char]) -> bool {
+    (0..s.len()).any(|i| {
+        matches!(s[i].to_ascii_lowercase(), 'c' | 'd' | 'g' | 'l' | 'm' | 'w')
+            && CONTRACTIONS2
+                .iter()
+                .any(|&(w1, w2, b)| contraction_at(s, i, w1, w2, b).is_some())
+    })
+}
+
+/// Case-insensitive (stdlib `re`) match of the ASCII `word` at `s[at..]`.
 fn ci_match_at(s: &[char], at: usize, word: &str) -> bool {
-    let n = word.chars().count();
+    let n = word.len();
     s.len() >= at + n
         && s[at..at + n]
             .iter()

@@ -1,0 +1,244 @@
+//! Dense integer ids for the n-grams of interned token ids, and the per-pair
+//! n-gram statistics of [`GenerationMetrics`](crate::GenerationMetrics) computed
+//! on them (clipped BLEU counts, unigram overlap, Distinct-n sets).
+//!
+//! The id of an n-gram is looked up from the id of its (n-1)-gram prefix and its
+//! last token (one `u64`-keyed lookup per position and order), so n-grams compare
+//! as integers and counts live in flat arrays indexed by id, reused across pairs.
+//! Ids are exact (no hashing of n-grams into fewer bits), so every count equals
+//! the one of the generic slice-keyed functions. BLEU needs ids only within one
+//! pair: those tables are cleared per pair and stay small (cache-resident);
+//! Distinct-n needs corpus-wide ids, for the hypotheses only.
+
+use crate::hash::FxHashMap;
+
+/// Marks a reference n-gram that no hypothesis contains (it can match nothing).
+const UNKNOWN: u32 = u32::MAX;
+
+/// Counts of one n-gram order, indexed by n-gram id; all zero between pairs.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    hyp: Vec<u32>,
+    reference: Vec<u32>,
+    max_ref: Vec<u32>,
+}
+
+/// Distinct-n state of one order: which ids were seen, in both variants.
+#[derive(Debug, Clone, Default)]
+struct Distinct {
+    seen_reference: Vec<bool>,
+    seen_standard: Vec<bool>,
+    distinct_reference: u64,
+    distinct_standard: u64,
+    total_reference: u64,
+    total_standard: u64,
+}
+
+/// What one hypothesis/references pair contributes, order by order (`[n - 1]`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PairCounts {
+    /// BLEU clipped matches and totals, as nltk's `modified_precision` returns them
+    /// (`totals` is at least 1).
+    pub(crate) clipped: Vec<u64>,
+    pub(crate) totals: Vec<u64>,
+    /// Per reference: `sum(min(hyp count, reference count))` over unigrams (the
+    /// overlap of `Counter(hyp) & Counter(ref)`).
+    pub(crate) unigram_overlap: Vec<u32>,
+}
+
+/// The n-gram id tables, counters and Distinct-n sets up to `max_order`.
+#[derive(Debug, Clone)]
+pub(crate) struct NgramCounter {
+    max_order: usize,
+    /// `local[n - 2]`: (id of the (n-1)-gram prefix, last token) -> id of the
+    /// n-gram, for the current pair (unigram ids are the token ids).
+    local: Vec<FxHashMap<u64, u32>>,
+    /// The same over all hypotheses, for the Distinct-n orders.
+    global: Vec<FxHashMap<u64, u32>>,
+    scratch: Vec<Scratch>,
+    distinct: Vec<Distinct>,
+    /// `hyp_ids[n - 1]`: the pair-local n-gram ids of the current hypothesis.
+    hyp_ids: Vec<Vec<u32>>,
+    /// The same for the current reference.
+    ref_ids: Vec<Vec<u32>>,
+    /// The corpus-wide n-gram ids of the current hypothesis (Distinct-n orders).
+    distinct_ids: Vec<Vec<u32>>,
+}
+
+fn key(prefix: u32, token: u32) -> u64 {
+    (u64::from(prefix) << 32) | u64::from(token)
+}
+
+impl NgramCounter {
+    /// BLEU counts of orders `1..=max_order`, Distinct-n sets of orders
+    /// `1..=distinct_order` (`1 <= distinct_order <= max_order`).
+    pub(crate) fn new(max_order: usize, distinct_order: usize) -> Self {
+        assert!(1 <= distinct_order && distinct_order <= max_order);
+        Self {
+            max_order,
+            local: vec![FxHashMap::default(); max_order - 1],
+            global: vec![FxHashMap::default(); distinct_order - 1],
+            scratch: vec![Scratch::default(); max_order],
+            distinct: vec![Distinct::default(); distinct_order],
+            hyp_ids: vec![Vec::new(); max_order],
+            ref_ids: vec![Vec::new(); max_order],
+            distinct_ids: vec![Vec::new(); distinct_order],
+        }
+    }
+
+    /// Fills `ids[n - 1]` with the n-gram ids of `tokens`; new n-grams get new ids
+    /// when `intern`, else they are [`UNKNOWN`].
+    fn sentence_ids(
+        maps: &mut [FxHashMap<u64, u32>],
+        tokens: &[u32],
+        intern: bool,
+        ids: &mut [Vec<u32>],
+    ) {
+        ids[0].clear();
+        ids[0].extend_from_slice(tokens);
+        for n in 2..=ids.len() {
+            let (lower, upper) = ids.split_at_mut(n - 1);
+            let (prev, out) = (&lower[n - 2], &mut upper[0]);
+            let map = &mut maps[n - 2];
+            out.clear();
+            let count = tokens.len().saturating_sub(n - 1);
+            if count == 0 {
+                continue;
+            }
+            for (&p, &last) in prev[..count].iter().zip(&tokens[n - 1..]) {
+                let id = if p == UNKNOWN {
+                    UNKNOWN
+                } else if intern {
+                    let next = u32::try_from(map.len()).expect("fewer than 2^32 n-grams");
+                    *map.entry(key(p, last)).or_insert(next)
+                } else {
+                    map.get(&key(p, last)).copied().unwrap_or(UNKNOWN)
+                };
+                out.push(id);
+            }
+        }
+    }
+
+    /// Counts one pair: BLEU statistics of every order, the unigram overlap with
+    /// each reference, and the hypothesis n-grams for Distinct-n. `vocab` is the
+    /// number of token ids in use (every id in the pair is below it).
+    pub(crate) fn add_pair(
+        &mut self,
+        hypothesis: &[u32],
+        references: &[Vec<u32>],
+        vocab: usize,
+        out: &mut PairCounts,
+    ) {
+        out.clipped.clear();
+        out.totals.clear();
+        out.unigram_overlap.clear();
+        out.unigram_overlap.resize(references.len(), 0);
+
+        Self::sentence_ids(&mut self.global, hypothesis, true, &mut self.distinct_ids);
+        for n in 1..=self.distinct.len() {
+            let len = if n == 1 { vocab } else { self.global[n - 2].len() };
+            self.count_distinct(n, len);
+        }
+
+        for map in &mut self.local {
+            map.clear();
+        }
+        Self::sentence_ids(&mut self.local, hypothesis, true, &mut self.hyp_ids);
+        for n in 1..=self.max_order {
+            let len = if n == 1 { vocab } else { self.local[n - 2].len() };
+            let s = &mut self.scratch[n - 1];
+            for v in [&mut s.hyp, &mut s.reference, &mut s.max_ref] {
+                if v.len() < len {
+                    v.resize(len, 0);
+                }
+            }
+            for &id in &self.hyp_ids[n - 1] {
+                s.hyp[id as usize] += 1;
+            }
+        }
+
+        for (r, reference) in references.iter().enumerate() {
+            Self::sentence_ids(&mut self.local, reference, false, &mut self.ref_ids);
+            for n in 1..=self.max_order {
+                let s = &mut self.scratch[n - 1];
+                let ids = &self.ref_ids[n - 1];
+                for &id in ids {
+                    if id != UNKNOWN && s.hyp[id as usize] > 0 {
+                        s.reference[id as usize] += 1;
+                    }
+                }
+                let mut overlap = 0;
+                for &id in ids {
+                    if id == UNKNOWN {
+                        continue;
+                    }
+                    let i = id as usize;
+                    let c = s.reference[i];
+                    if c > 0 {
+                        overlap += c.min(s.hyp[i]);
+                        s.max_ref[i] = s.max_ref[i].max(c);
+                        s.reference[i] = 0;
+                    }
+                }
+                if n == 1 {
+                    out.unigram_overlap[r] = overlap;
+                }
+            }
+        }
+
+        for (n, ids) in (1..=self.max_order).zip(&self.hyp_ids) {
+            let s = &mut self.scratch[n - 1];
+            let mut clipped = 0u64;
+            for &id in ids {
+                let i = id as usize;
+                if s.hyp[i] > 0 {
+                    clipped += u64::from(s.hyp[i].min(s.max_ref[i]));
+                    s.hyp[i] = 0;
+                    s.max_ref[i] = 0;
+                }
+            }
+            // nltk: a hypothesis shorter than n gives 0 / 1.
+            out.clipped.push(clipped);
+            out.totals.push((ids.len() as u64).max(1));
+        }
+    }
+
+    /// Adds the current hypothesis's n-grams of order `n` (in `distinct_ids`) to the
+    /// Distinct-n sets: the reference variant skips the last n-gram.
+    fn count_distinct(&mut self, n: usize, len: usize) {
+        let d = &mut self.distinct[n - 1];
+        d.seen_reference.resize(len, false);
+        d.seen_standard.resize(len, false);
+        let ids = &self.distinct_ids[n - 1];
+        for (k, &id) in ids.iter().enumerate() {
+            let i = id as usize;
+            if k + 1 < ids.len() && !d.seen_reference[i] {
+                d.seen_reference[i] = true;
+                d.distinct_reference += 1;
+            }
+            if !d.seen_standard[i] {
+                d.seen_standard[i] = true;
+                d.distinct_standard += 1;
+            }
+        }
+        d.total_reference += ids.len().saturating_sub(1) as u64;
+        d.total_standard += ids.len() as u64;
+    }
+
+    /// Distinct-n (in [0, 1]) of the hypotheses added so far, as
+    /// [`distinct_n`](crate::distinct_n) computes it: `reference_variant` selects
+    /// [`DistinctVariant::Reference`](crate::DistinctVariant::Reference).
+    pub(crate) fn distinct(&self, n: usize, reference_variant: bool) -> f64 {
+        let d = &self.distinct[n - 1];
+        let (seen, total) = if reference_variant {
+            (d.distinct_reference, d.total_reference)
+        } else {
+            (d.distinct_standard, d.total_standard)
+        };
+        if total == 0 {
+            0.0
+        } else {
+            seen as f64 / total as f64
+        }
+    }
+}
