@@ -55,6 +55,11 @@ pub enum Smoothing {
 }
 
 impl Smoothing {
+    /// Whether the method reads nltk's order-5 precision of the last pair.
+    pub(crate) fn needs_order_5(&self) -> bool {
+        matches!(self, Self::Method5 | Self::Method7 { .. })
+    }
+
     /// `SmoothingFunction().method{n}` with nltk's default parameters.
     ///
     /// ```
@@ -267,8 +272,9 @@ impl BleuStats {
 
     /// [`add`](Self::add) from precounted statistics: `clipped[n - 1]` and
     /// `totals[n - 1]` as `modified_precision` returns them for orders
-    /// `1..=max(max_order, 5)`, the hypothesis length and the closest reference
-    /// length.
+    /// `1..=max_order` and, for smoothing methods 5 and 7, order 5 (a caller that
+    /// never scores with those may leave it out), the hypothesis length and the
+    /// closest reference length.
     pub(crate) fn add_counts(
         &mut self,
         clipped: &[u64],
@@ -283,7 +289,9 @@ impl BleuStats {
         self.hyp_len += hyp_len as u64;
         self.ref_len += closest_ref_len as u64;
         self.last_hyp_len = hyp_len;
-        self.last_p5 = (clipped[4], totals[4]);
+        if let (Some(&c), Some(&t)) = (clipped.get(4), totals.get(4)) {
+            self.last_p5 = (c, t);
+        }
         self.pairs += 1;
     }
 

@@ -14,7 +14,7 @@ use crate::bleu::closest_ref_length;
 use crate::f1::f1_of_overlap;
 use crate::hash::FxHashMap;
 use crate::ngram::{NgramCounter, PairCounts};
-use crate::rouge::rouge_l_in;
+use crate::rouge::{lcs_len_ids, rouge_l_with};
 use crate::tokenize::{TokenScratch, WordTokenizer};
 use crate::{BleuOptions, BleuStats, MetricsError, ROUGE_BETA, Smoothing};
 
@@ -130,7 +130,7 @@ pub struct GenerationMetrics {
     tokenizer: WordTokenizer,
     vocab: FxHashMap<String, u32>,
     bleu: BleuStats,
-    /// N-gram ids and counts of orders up to BLEU's (and nltk's order 5 for
+    /// N-gram ids and counts of orders up to BLEU's (at least 4, and 5 for
     /// smoothing methods 5 and 7) and Distinct-n's.
     ngrams: NgramCounter,
     pairs: usize,
@@ -140,6 +140,8 @@ pub struct GenerationMetrics {
     /// Per-pair scratch, kept to avoid allocations.
     counts: PairCounts,
     lcs_row: Vec<u32>,
+    /// Per token id, all zero between pairs (bit-parallel LCS).
+    lcs_masks: Vec<u64>,
     token_scratch: TokenScratch,
     /// A token as a string, for the vocabulary lookup.
     token_buf: String,
@@ -183,8 +185,9 @@ impl GenerationMetrics {
             ngrams: NgramCounter::new(
                 config
                     .max_bleu_order
+                    .max(4)
                     .max(config.max_distinct_order)
-                    .max(5),
+                    .max(usize::from(config.smoothing.needs_order_5()) * 5),
                 config.max_distinct_order,
             ),
             config,
@@ -196,6 +199,7 @@ impl GenerationMetrics {
             rouge_l: Vec::new(),
             counts: PairCounts::default(),
             lcs_row: Vec::new(),
+            lcs_masks: Vec::new(),
             token_scratch: TokenScratch::default(),
             token_buf: String::new(),
         })
@@ -397,11 +401,15 @@ impl GenerationMetrics {
             .map(|(r, &o)| f1_of_overlap(o, hyp.len(), r.len()))
             .fold(f64::NEG_INFINITY, f64::max);
         self.f1.push(f1);
-        self.rouge_l.push(rouge_l_in(
+        if self.lcs_masks.len() < vocab {
+            self.lcs_masks.resize(vocab, 0);
+        }
+        let (masks, row) = (&mut self.lcs_masks, &mut self.lcs_row);
+        self.rouge_l.push(rouge_l_with(
             &hyp,
             refs,
             self.config.rouge_beta,
-            &mut self.lcs_row,
+            |a, b| lcs_len_ids(a, b, masks, row),
         )?);
         self.hyp_tokens += hyp.len() as u64;
         self.pairs += 1;

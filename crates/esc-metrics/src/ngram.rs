@@ -63,6 +63,8 @@ pub(crate) struct NgramCounter {
     ref_ids: Vec<Vec<u32>>,
     /// The corpus-wide n-gram ids of the current hypothesis (Distinct-n orders).
     distinct_ids: Vec<Vec<u32>>,
+    /// Per token id: whether a reference of the current pair has it.
+    in_reference: Vec<bool>,
 }
 
 fn key(prefix: u32, token: u32) -> u64 {
@@ -83,15 +85,19 @@ impl NgramCounter {
             hyp_ids: vec![Vec::new(); max_order],
             ref_ids: vec![Vec::new(); max_order],
             distinct_ids: vec![Vec::new(); distinct_order],
+            in_reference: Vec::new(),
         }
     }
 
-    /// Fills `ids[n - 1]` with the n-gram ids of `tokens`; new n-grams get new ids
-    /// when `intern`, else they are [`UNKNOWN`].
+    /// Fills `ids[n - 1]` with the n-gram ids of `tokens` (the tokens themselves
+    /// for n = 1); new n-grams get new ids when `intern`, else they are
+    /// [`UNKNOWN`]. N-grams (n >= 2) with a token that is not `known` are
+    /// [`UNKNOWN`] without a lookup: they cannot match the other side of the pair.
     fn sentence_ids(
         maps: &mut [FxHashMap<u64, u32>],
         tokens: &[u32],
         intern: bool,
+        known: impl Fn(u32) -> bool,
         ids: &mut [Vec<u32>],
     ) {
         ids[0].clear();
@@ -106,7 +112,8 @@ impl NgramCounter {
                 continue;
             }
             for (&p, &last) in prev[..count].iter().zip(&tokens[n - 1..]) {
-                let id = if p == UNKNOWN {
+                let prefix_known = if n == 2 { known(p) } else { p != UNKNOWN };
+                let id = if !prefix_known || !known(last) {
                     UNKNOWN
                 } else if intern {
                     let next = u32::try_from(map.len()).expect("fewer than 2^32 n-grams");
@@ -134,7 +141,13 @@ impl NgramCounter {
         out.unigram_overlap.clear();
         out.unigram_overlap.resize(references.len(), 0);
 
-        Self::sentence_ids(&mut self.global, hypothesis, true, &mut self.distinct_ids);
+        Self::sentence_ids(
+            &mut self.global,
+            hypothesis,
+            true,
+            |_| true,
+            &mut self.distinct_ids,
+        );
         for n in 1..=self.distinct.len() {
             let len = if n == 1 { vocab } else { self.global[n - 2].len() };
             self.count_distinct(n, len);
@@ -143,7 +156,20 @@ impl NgramCounter {
         for map in &mut self.local {
             map.clear();
         }
-        Self::sentence_ids(&mut self.local, hypothesis, true, &mut self.hyp_ids);
+        if self.in_reference.len() < vocab {
+            self.in_reference.resize(vocab, false);
+        }
+        for &t in references.iter().flatten() {
+            self.in_reference[t as usize] = true;
+        }
+        let in_reference = &self.in_reference;
+        Self::sentence_ids(
+            &mut self.local,
+            hypothesis,
+            true,
+            |t| in_reference[t as usize],
+            &mut self.hyp_ids,
+        );
         for n in 1..=self.max_order {
             let len = if n == 1 { vocab } else { self.local[n - 2].len() };
             let s = &mut self.scratch[n - 1];
@@ -153,12 +179,24 @@ impl NgramCounter {
                 }
             }
             for &id in &self.hyp_ids[n - 1] {
-                s.hyp[id as usize] += 1;
+                if id != UNKNOWN {
+                    s.hyp[id as usize] += 1;
+                }
             }
+        }
+        for &t in references.iter().flatten() {
+            self.in_reference[t as usize] = false;
         }
 
         for (r, reference) in references.iter().enumerate() {
-            Self::sentence_ids(&mut self.local, reference, false, &mut self.ref_ids);
+            let in_hypothesis = &self.scratch[0].hyp;
+            Self::sentence_ids(
+                &mut self.local,
+                reference,
+                false,
+                |t| in_hypothesis[t as usize] > 0,
+                &mut self.ref_ids,
+            );
             for n in 1..=self.max_order {
                 let s = &mut self.scratch[n - 1];
                 let ids = &self.ref_ids[n - 1];
@@ -191,7 +229,7 @@ impl NgramCounter {
             let mut clipped = 0u64;
             for &id in ids {
                 let i = id as usize;
-                if s.hyp[i] > 0 {
+                if id != UNKNOWN && s.hyp[i] > 0 {
                     clipped += u64::from(s.hyp[i].min(s.max_ref[i]));
                     s.hyp[i] = 0;
                     s.max_ref[i] = 0;

@@ -32,6 +32,10 @@ pub fn treebank_tokenize(sentence: &str) -> Vec<String> {
 pub(crate) struct Passes {
     a: Vec<char>,
     b: Vec<char>,
+    /// The ASCII characters in `a` (a bit per code point), possibly more.
+    ascii_present: u128,
+    /// Whether `a` has a non-ASCII character.
+    non_ascii: bool,
 }
 
 fn pad(dst: &mut Vec<char>, c: char) {
@@ -49,9 +53,18 @@ impl Passes {
     pub(crate) fn run(&mut self, sentence: &[char], f: impl FnMut(&[char])) {
         self.a.clear();
         self.a.extend_from_slice(sentence);
+        self.ascii_present = 0;
+        self.non_ascii = false;
+        for &c in sentence {
+            if c.is_ascii() {
+                self.ascii_present |= 1u128 << (c as u32);
+            } else {
+                self.non_ascii = true;
+            }
+        }
 
         // STARTING_QUOTES
-        if self.has(|c| matches!(c, '«' | '“' | '‘' | '„' | '`')) {
+        if self.has(&['«', '“', '‘', '„', '`']) {
             self.pass(pad_open_quotes_and_backticks);
         }
         if self.a.first() == Some(&'"') {
@@ -59,57 +72,56 @@ impl Passes {
                 push_str(d, "``");
                 d.extend_from_slice(&s[1..]);
             });
+            self.note('`');
         }
-        if self.has(|c| c == '`') {
+        if self.has(&['`']) {
             self.pass(|s, d| pad_literal(s, d, &['`', '`']));
         }
-        if self.has(|c| c == '"' || c == '\'') {
+        if self.has(&['"', '\'']) {
             self.pass(open_double_quote_after_bracket);
+            self.note('`');
             self.pass(split_leading_apostrophe);
         }
 
         // PUNCTUATION
-        if self.has(|c| c == '.') {
+        if self.has(&['.']) {
             self.pass(|s, d| final_period(s, d, true));
         }
-        if self.has(|c| c == ':' || c == ',') {
+        if self.has(&[':', ',']) {
             self.pass(comma_colon_before_non_digit);
             self.pass(comma_colon_at_end);
         }
-        if self.has(|c| c == '.') {
+        if self.has(&['.']) {
             self.pass(pad_dot_runs);
         }
-        if self.has(|c| {
-            matches!(
-                c,
-                ';' | '@' | '#' | '$' | '%' | '&' | '\u{2012}'..='\u{2015}'
-            )
-        }) {
+        if self.has(&[
+            ';', '@', '#', '$', '%', '&', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}',
+        ]) {
             self.pass(|s, d| pad_each(s, d, |c| matches!(c, ';' | '@' | '#' | '$' | '%' | '&')));
             self.pass(|s, d| pad_each(s, d, |c| matches!(c, '\u{2012}'..='\u{2015}')));
         }
-        if self.has(|c| c == '.') {
+        if self.has(&['.']) {
             self.pass(|s, d| final_period(s, d, false));
         }
-        if self.has(|c| c == '?' || c == '!') {
+        if self.has(&['?', '!']) {
             self.pass(|s, d| pad_each(s, d, |c| c == '?' || c == '!'));
         }
-        if self.has(|c| c == '\'') {
+        if self.has(&['\'']) {
             self.pass(apostrophe_before_space);
         }
-        if self.has(|c| c == '*') {
+        if self.has(&['*']) {
             self.pass(|s, d| pad_each(s, d, |c| c == '*'));
         }
 
         // PARENS_BRACKETS, DOUBLE_DASHES
-        if self.has(|c| matches!(c, '[' | ']' | '(' | ')' | '{' | '}' | '<' | '>')) {
+        if self.has(&['[', ']', '(', ')', '{', '}', '<', '>']) {
             self.pass(|s, d| {
                 pad_each(s, d, |c| {
                     matches!(c, '[' | ']' | '(' | ')' | '{' | '}' | '<' | '>')
                 })
             });
         }
-        if self.has(|c| c == '-') {
+        if self.has(&['-']) {
             self.pass(|s, d| pad_literal(s, d, &['-', '-']));
         }
 
@@ -121,10 +133,10 @@ impl Passes {
         });
 
         // ENDING_QUOTES
-        if self.has(|c| matches!(c, '»' | '”' | '’')) {
+        if self.has(&['»', '”', '’']) {
             self.pass(|s, d| pad_each(s, d, |c| matches!(c, '»' | '”' | '’')));
         }
-        if self.has(|c| c == '\'' || c == '"') {
+        if self.has(&['\'', '"']) {
             self.pass(|s, d| pad_literal(s, d, &['\'', '\'']));
             self.pass(|s, d| {
                 for &c in s {
@@ -135,9 +147,10 @@ impl Passes {
                     }
                 }
             });
+            self.note('\'');
         }
         self.pass(collapse_whitespace);
-        if self.has(|c| c == '\'') {
+        if self.has(&['\'']) {
             self.pass(split_clitics_s_m_d);
             self.pass(split_clitics_long);
         }
@@ -166,8 +179,23 @@ impl Passes {
         py_split_with(&self.a, f);
     }
 
-    fn has(&self, f: impl Fn(char) -> bool) -> bool {
-        self.a.iter().any(|&c| f(c))
+    /// Whether the text may hold one of `chars` (a superset answer is safe:
+    /// every pass is exact on its own, the checks only skip passes that would
+    /// copy the text unchanged).
+    fn has(&self, chars: &[char]) -> bool {
+        chars.iter().any(|&c| {
+            if c.is_ascii() {
+                self.ascii_present & (1u128 << (c as u32)) != 0
+            } else {
+                self.non_ascii && self.a.contains(&c)
+            }
+        })
+    }
+
+    /// Notes that a pass wrote `c` (passes add only spaces, backticks and
+    /// apostrophes; removed characters may stay noted).
+    fn note(&mut self, c: char) {
+        self.ascii_present |= 1u128 << (c as u32);
     }
 
     fn pass(&mut self, f: impl FnOnce(&[char], &mut Vec<char>)) {
@@ -475,16 +503,37 @@ const CONTRACTIONS2: [(&str, &str, bool); 8] = [
     ("wan", "na", true),
 ];
 
-/// Whether any CONTRACTIONS2 rule matches, in one scan: a match starts with one of
-/// the rules' first letters (none of them has a non-ASCII case-insensitive twin).
-/// Most sentences have none, and then the rules' eight scans are skipped.
+/// Whether any CONTRACTIONS2 rule matches, in one scan: a match starts a word
+/// (`\b`) with one of the rules' first letters (none of which has a non-ASCII
+/// case-insensitive twin). Most sentences have none, and then the rules' eight
+/// scans are skipped.
 fn any_contraction(s: &[char]) -> bool {
-    (0..s.len()).any(|i| {
-        matches!(s[i].to_ascii_lowercase(), 'c' | 'd' | 'g' | 'l' | 'm' | 'w')
-            && CONTRACTIONS2
-                .iter()
-                .any(|&(w1, w2, b)| contraction_at(s, i, w1, w2, b).is_some())
-    })
+    // Each rule has a doubled n/m/t or an apostrophe before y/n (cannot, d'ye,
+    // gimme, gonna, gotta, lemme, more'n, wanna); those letters have no
+    // non-ASCII case-insensitive twins. Most sentences fail this cheap check.
+    let maybe = s.windows(2).any(|w| {
+        let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
+        (a == b && matches!(a, 'n' | 'm' | 't')) || (a == '\'' && matches!(b, 'y' | 'n'))
+    });
+    if !maybe {
+        return false;
+    }
+    let mut prev_word = false;
+    for (i, &c) in s.iter().enumerate() {
+        let word = RE_WORD.contains(c);
+        if word && !prev_word {
+            let first = c.to_ascii_lowercase();
+            if matches!(first, 'c' | 'd' | 'g' | 'l' | 'm' | 'w')
+                && CONTRACTIONS2.iter().any(|&(w1, w2, b)| {
+                    w1.starts_with(first) && contraction_at(s, i, w1, w2, b).is_some()
+                })
+            {
+                return true;
+            }
+        }
+        prev_word = word;
+    }
+    false
 }
 
 /// Case-insensitive (stdlib `re`) match of the ASCII `word` at `s[at..]`.
