@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bleu::closest_ref_length;
+use crate::distinct::distinct_ids;
 use crate::f1::f1_of_overlap;
 use crate::hash::FxHashMap;
 use crate::ngram::{NgramCounter, PairCounts};
@@ -131,10 +132,12 @@ pub struct GenerationMetrics {
     vocab: FxHashMap<String, u32>,
     bleu: BleuStats,
     /// N-gram ids and counts of orders up to BLEU's (at least 4, and 5 for
-    /// smoothing methods 5 and 7) and Distinct-n's.
+    /// smoothing methods 5 and 7).
     ngrams: NgramCounter,
     pairs: usize,
-    hyp_tokens: u64,
+    /// The hypotheses' token ids back to back (for Distinct-n), and where each ends.
+    hyp_flat: Vec<u32>,
+    hyp_ends: Vec<usize>,
     f1: Vec<f64>,
     rouge_l: Vec<f64>,
     /// Per-pair scratch, kept to avoid allocations.
@@ -186,15 +189,14 @@ impl GenerationMetrics {
                 config
                     .max_bleu_order
                     .max(4)
-                    .max(config.max_distinct_order)
                     .max(usize::from(config.smoothing.needs_order_5()) * 5),
-                config.max_distinct_order,
             ),
             config,
             tokenizer: WordTokenizer::english(),
             vocab: FxHashMap::default(),
             pairs: 0,
-            hyp_tokens: 0,
+            hyp_flat: Vec::new(),
+            hyp_ends: Vec::new(),
             f1: Vec::new(),
             rouge_l: Vec::new(),
             counts: PairCounts::default(),
@@ -365,17 +367,20 @@ impl GenerationMetrics {
                 self.bleu.score(&options).map(|s| 100.0 * s.bleu)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let distinct = |reference_variant| {
-            (1..=self.config.max_distinct_order)
-                .map(|k| 100.0 * self.ngrams.distinct(k, reference_variant))
-                .collect::<Vec<_>>()
-        };
+        let (distinct, distinct_standard): (Vec<f64>, Vec<f64>) = (1..=self
+            .config
+            .max_distinct_order)
+            .map(|k| {
+                let (r, s) = distinct_ids(&self.hyp_flat, &self.hyp_ends, k, self.vocab.len());
+                (100.0 * r, 100.0 * s)
+            })
+            .unzip();
         Ok(GenerationReport {
             pairs: n,
-            length: self.hyp_tokens as f64 / n as f64,
+            length: self.hyp_flat.len() as f64 / n as f64,
             bleu,
-            distinct: distinct(true),
-            distinct_standard: distinct(false),
+            distinct,
+            distinct_standard,
             rouge_l: 100.0 * self.rouge_l.iter().sum::<f64>() / n as f64,
             unigram_f1: 100.0 * self.f1.iter().sum::<f64>() / n as f64,
             smoothing: self.config.smoothing,
@@ -411,7 +416,8 @@ impl GenerationMetrics {
             self.config.rouge_beta,
             |a, b| lcs_len_ids(a, b, masks, row),
         )?);
-        self.hyp_tokens += hyp.len() as u64;
+        self.hyp_flat.extend_from_slice(&hyp);
+        self.hyp_ends.push(self.hyp_flat.len());
         self.pairs += 1;
         Ok(())
     }

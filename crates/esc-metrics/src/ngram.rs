@@ -1,14 +1,14 @@
-//! Dense integer ids for the n-grams of interned token ids, and the per-pair
-//! n-gram statistics of [`GenerationMetrics`](crate::GenerationMetrics) computed
-//! on them (clipped BLEU counts, unigram overlap, Distinct-n sets).
+//! Dense integer ids for the n-grams of interned token ids within one
+//! hypothesis/references pair, and the per-pair n-gram statistics of
+//! [`GenerationMetrics`](crate::GenerationMetrics) computed on them (clipped BLEU
+//! counts, unigram overlap).
 //!
 //! The id of an n-gram is looked up from the id of its (n-1)-gram prefix and its
 //! last token (one `u64`-keyed lookup per position and order), so n-grams compare
 //! as integers and counts live in flat arrays indexed by id, reused across pairs.
 //! Ids are exact (no hashing of n-grams into fewer bits), so every count equals
-//! the one of the generic slice-keyed functions. BLEU needs ids only within one
-//! pair: those tables are cleared per pair and stay small (cache-resident);
-//! Distinct-n needs corpus-wide ids, for the hypotheses only.
+//! the one of the generic slice-keyed functions. The tables are cleared per pair
+//! and stay small (cache-resident).
 
 use crate::hash::FxHashMap;
 
@@ -23,17 +23,6 @@ struct Scratch {
     max_ref: Vec<u32>,
 }
 
-/// Distinct-n state of one order: which ids were seen, in both variants.
-#[derive(Debug, Clone, Default)]
-struct Distinct {
-    seen_reference: Vec<bool>,
-    seen_standard: Vec<bool>,
-    distinct_reference: u64,
-    distinct_standard: u64,
-    total_reference: u64,
-    total_standard: u64,
-}
-
 /// What one hypothesis/references pair contributes, order by order (`[n - 1]`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PairCounts {
@@ -46,23 +35,18 @@ pub(crate) struct PairCounts {
     pub(crate) unigram_overlap: Vec<u32>,
 }
 
-/// The n-gram id tables, counters and Distinct-n sets up to `max_order`.
+/// The n-gram id tables and counters up to `max_order`.
 #[derive(Debug, Clone)]
 pub(crate) struct NgramCounter {
     max_order: usize,
     /// `local[n - 2]`: (id of the (n-1)-gram prefix, last token) -> id of the
     /// n-gram, for the current pair (unigram ids are the token ids).
     local: Vec<FxHashMap<u64, u32>>,
-    /// The same over all hypotheses, for the Distinct-n orders.
-    global: Vec<FxHashMap<u64, u32>>,
     scratch: Vec<Scratch>,
-    distinct: Vec<Distinct>,
     /// `hyp_ids[n - 1]`: the pair-local n-gram ids of the current hypothesis.
     hyp_ids: Vec<Vec<u32>>,
     /// The same for the current reference.
     ref_ids: Vec<Vec<u32>>,
-    /// The corpus-wide n-gram ids of the current hypothesis (Distinct-n orders).
-    distinct_ids: Vec<Vec<u32>>,
     /// Per token id: whether a reference of the current pair has it.
     in_reference: Vec<bool>,
 }
@@ -72,19 +56,14 @@ fn key(prefix: u32, token: u32) -> u64 {
 }
 
 impl NgramCounter {
-    /// BLEU counts of orders `1..=max_order`, Distinct-n sets of orders
-    /// `1..=distinct_order` (`1 <= distinct_order <= max_order`).
-    pub(crate) fn new(max_order: usize, distinct_order: usize) -> Self {
-        assert!(1 <= distinct_order && distinct_order <= max_order);
+    /// Counts of orders `1..=max_order` (`max_order >= 1`).
+    pub(crate) fn new(max_order: usize) -> Self {
         Self {
             max_order,
             local: vec![FxHashMap::default(); max_order - 1],
-            global: vec![FxHashMap::default(); distinct_order - 1],
             scratch: vec![Scratch::default(); max_order],
-            distinct: vec![Distinct::default(); distinct_order],
             hyp_ids: vec![Vec::new(); max_order],
             ref_ids: vec![Vec::new(); max_order],
-            distinct_ids: vec![Vec::new(); distinct_order],
             in_reference: Vec::new(),
         }
     }
@@ -126,8 +105,8 @@ impl NgramCounter {
         }
     }
 
-    /// Counts one pair: BLEU statistics of every order, the unigram overlap with
-    /// each reference, and the hypothesis n-grams for Distinct-n. `vocab` is the
+    /// Counts one pair: BLEU statistics of every order and the unigram overlap
+    /// with each reference. `vocab` is the
     /// number of token ids in use (every id in the pair is below it).
     pub(crate) fn add_pair(
         &mut self,
@@ -140,18 +119,6 @@ impl NgramCounter {
         out.totals.clear();
         out.unigram_overlap.clear();
         out.unigram_overlap.resize(references.len(), 0);
-
-        Self::sentence_ids(
-            &mut self.global,
-            hypothesis,
-            true,
-            |_| true,
-            &mut self.distinct_ids,
-        );
-        for n in 1..=self.distinct.len() {
-            let len = if n == 1 { vocab } else { self.global[n - 2].len() };
-            self.count_distinct(n, len);
-        }
 
         for map in &mut self.local {
             map.clear();
@@ -238,45 +205,6 @@ impl NgramCounter {
             // nltk: a hypothesis shorter than n gives 0 / 1.
             out.clipped.push(clipped);
             out.totals.push((ids.len() as u64).max(1));
-        }
-    }
-
-    /// Adds the current hypothesis's n-grams of order `n` (in `distinct_ids`) to the
-    /// Distinct-n sets: the reference variant skips the last n-gram.
-    fn count_distinct(&mut self, n: usize, len: usize) {
-        let d = &mut self.distinct[n - 1];
-        d.seen_reference.resize(len, false);
-        d.seen_standard.resize(len, false);
-        let ids = &self.distinct_ids[n - 1];
-        for (k, &id) in ids.iter().enumerate() {
-            let i = id as usize;
-            if k + 1 < ids.len() && !d.seen_reference[i] {
-                d.seen_reference[i] = true;
-                d.distinct_reference += 1;
-            }
-            if !d.seen_standard[i] {
-                d.seen_standard[i] = true;
-                d.distinct_standard += 1;
-            }
-        }
-        d.total_reference += ids.len().saturating_sub(1) as u64;
-        d.total_standard += ids.len() as u64;
-    }
-
-    /// Distinct-n (in [0, 1]) of the hypotheses added so far, as
-    /// [`distinct_n`](crate::distinct_n) computes it: `reference_variant` selects
-    /// [`DistinctVariant::Reference`](crate::DistinctVariant::Reference).
-    pub(crate) fn distinct(&self, n: usize, reference_variant: bool) -> f64 {
-        let d = &self.distinct[n - 1];
-        let (seen, total) = if reference_variant {
-            (d.distinct_reference, d.total_reference)
-        } else {
-            (d.distinct_standard, d.total_standard)
-        };
-        if total == 0 {
-            0.0
-        } else {
-            seen as f64 / total as f64
         }
     }
 }

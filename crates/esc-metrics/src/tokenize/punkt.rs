@@ -12,11 +12,51 @@
 
 use super::chars::{PY_LOWER, PY_SPACE, PY_UPPER, REGEX_DIGIT, REGEX_SPACE, REGEX_WORD, py_lower};
 use super::punkt_params::{ORTHO_BEG_LC, ORTHO_LC, ORTHO_MID_UC, ORTHO_UC, PunktParameters};
+use crate::hash::{FxHashMap, FxHashSet};
+use std::sync::{Arc, OnceLock};
 
 /// Punkt sentence tokenizer with fixed (pre-trained) parameters.
+///
+/// Cloning is cheap (the model is shared).
 #[derive(Debug, Clone)]
 pub struct PunktSentenceTokenizer {
+    model: Arc<Model>,
+}
+
+/// The parameters, and the same sets with the fast hasher for the lookups (the
+/// public [`PunktParameters`] keeps std's hasher).
+#[derive(Debug)]
+struct Model {
     params: PunktParameters,
+    abbrev_types: FxHashSet<String>,
+    /// First type -> the second types it forms a collocation with.
+    collocations: FxHashMap<String, FxHashSet<String>>,
+    sent_starters: FxHashSet<String>,
+    ortho_context: FxHashMap<String, u32>,
+}
+
+impl Model {
+    fn new(params: PunktParameters) -> Self {
+        let mut collocations: FxHashMap<String, FxHashSet<String>> = FxHashMap::default();
+        for (a, b) in &params.collocations {
+            collocations.entry(a.clone()).or_default().insert(b.clone());
+        }
+        Self {
+            abbrev_types: params.abbrev_types.iter().cloned().collect(),
+            collocations,
+            sent_starters: params.sent_starters.iter().cloned().collect(),
+            ortho_context: params
+                .ortho_context
+                .iter()
+                .map(|(k, &v)| (k.clone(), v))
+                .collect(),
+            params,
+        }
+    }
+
+    fn ortho(&self, typ: &str) -> u32 {
+        self.ortho_context.get(typ).copied().unwrap_or(0)
+    }
 }
 
 /// A candidate sentence end (`period_context_re` match).
@@ -58,7 +98,9 @@ impl PunktSentenceTokenizer {
     /// assert_eq!(t.tokenize("Hi. Bye."), ["Hi.", "Bye."]);
     /// ```
     pub fn new(params: PunktParameters) -> Self {
-        Self { params }
+        Self {
+            model: Arc::new(Model::new(params)),
+        }
     }
 
     /// The tokenizer of `nltk.sent_tokenize(text, "english")`, with the embedded model.
@@ -69,7 +111,12 @@ impl PunktSentenceTokenizer {
     /// assert_eq!(t.tokenize("Dr. Smith is here. Come in!"), ["Dr. Smith is here.", "Come in!"]);
     /// ```
     pub fn english() -> Self {
-        Self::new(PunktParameters::english())
+        // Parsed once per process, then shared.
+        static ENGLISH: OnceLock<Arc<Model>> = OnceLock::new();
+        let model = ENGLISH.get_or_init(|| Arc::new(Model::new(PunktParameters::english())));
+        Self {
+            model: Arc::clone(model),
+        }
     }
 
     /// The parameters in use.
@@ -79,7 +126,7 @@ impl PunktSentenceTokenizer {
     /// assert!(t.params().sent_starters.contains("however"));
     /// ```
     pub fn params(&self) -> &PunktParameters {
-        &self.params
+        &self.model.params
     }
 
     /// Splits `text` into sentences, as nltk `PunktSentenceTokenizer.tokenize(text)`.
@@ -143,8 +190,8 @@ impl PunktSentenceTokenizer {
         } else if t.period_final && !tok.ends_with("..") {
             let stem = py_lower(&tok[..tok.len() - 1]);
             let last_part = stem.rsplit('-').next().unwrap_or("");
-            if self.params.abbrev_types.contains(&stem)
-                || self.params.abbrev_types.contains(last_part)
+            if self.model.abbrev_types.contains(&stem)
+                || self.model.abbrev_types.contains(last_part)
             {
                 t.abbr = true;
             } else {
@@ -164,9 +211,10 @@ impl PunktSentenceTokenizer {
 
         // Collocation heuristic.
         if self
-            .params
+            .model
             .collocations
-            .contains(&(typ.to_owned(), next_typ.to_owned()))
+            .get(typ)
+            .is_some_and(|seconds| seconds.contains(next_typ))
         {
             t1.sentbreak = false;
             t1.abbr = true;
@@ -178,7 +226,7 @@ impl PunktSentenceTokenizer {
                 t1.sentbreak = true;
                 return;
             }
-            if first_upper(&t2.tok) && self.params.sent_starters.contains(next_typ) {
+            if first_upper(&t2.tok) && self.model.sent_starters.contains(next_typ) {
                 t1.sentbreak = true;
                 return;
             }
@@ -194,7 +242,7 @@ impl PunktSentenceTokenizer {
             if ortho == Ortho::Unknown
                 && is_initial
                 && first_upper(&t2.tok)
-                && self.params.ortho(next_typ) & ORTHO_LC == 0
+                && self.model.ortho(next_typ) & ORTHO_LC == 0
             {
                 t1.sentbreak = false;
                 t1.abbr = true;
@@ -207,7 +255,7 @@ impl PunktSentenceTokenizer {
         if matches!(t.tok.as_str(), ";" | ":" | "," | "." | "!" | "?") {
             return Ortho::NotStarter;
         }
-        let ortho = self.params.ortho(type_no_sentperiod(t));
+        let ortho = self.model.ortho(type_no_sentperiod(t));
         if first_upper(&t.tok) && ortho & ORTHO_LC != 0 && ortho & ORTHO_MID_UC == 0 {
             return Ortho::Starter;
         }

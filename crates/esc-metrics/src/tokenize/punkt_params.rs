@@ -89,10 +89,6 @@ impl PunktParameters {
         p
     }
 
-    /// The orthographic context flags of a type (0 when unseen, like nltk's `defaultdict(int)`).
-    pub(crate) fn ortho(&self, typ: &str) -> u32 {
-        self.ortho_context.get(typ).copied().unwrap_or(0)
-    }
 }
 
 #[cfg(test)]
