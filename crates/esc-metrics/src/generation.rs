@@ -129,7 +129,8 @@ impl GenerationReport {
 pub struct GenerationMetrics {
     config: GenerationConfig,
     tokenizer: WordTokenizer,
-    vocab: FxHashMap<String, u32>,
+    /// Token (as characters, how the tokenizer yields it) -> id.
+    vocab: FxHashMap<Box<[char]>, u32>,
     bleu: BleuStats,
     /// N-gram ids and counts of orders up to BLEU's (at least 4, and 5 for
     /// smoothing methods 5 and 7).
@@ -146,8 +147,10 @@ pub struct GenerationMetrics {
     /// Per token id, all zero between pairs (bit-parallel LCS).
     lcs_masks: Vec<u64>,
     token_scratch: TokenScratch,
-    /// A token as a string, for the vocabulary lookup.
-    token_buf: String,
+    /// Token ids of the pair being added: hypothesis, then references.
+    pair_ids: Vec<Vec<u32>>,
+    /// A given token as characters, for the vocabulary lookup.
+    token_buf: Vec<char>,
 }
 
 impl GenerationMetrics {
@@ -203,7 +206,8 @@ impl GenerationMetrics {
             lcs_row: Vec::new(),
             lcs_masks: Vec::new(),
             token_scratch: TokenScratch::default(),
-            token_buf: String::new(),
+            pair_ids: Vec::new(),
+            token_buf: Vec::new(),
         })
     }
 
@@ -270,12 +274,17 @@ impl GenerationMetrics {
         if references.is_empty() {
             return Err(MetricsError::NoReferences { index: self.len() });
         }
-        let hyp = self.tokenize_to_ids(hypothesis);
-        let refs: Vec<Vec<u32>> = references
-            .iter()
-            .map(|r| self.tokenize_to_ids(r.as_ref()))
-            .collect();
-        self.add_ids(hyp, &refs)
+        // Reused id buffers: taken out of `self` while it tokenises into them.
+        let mut ids = std::mem::take(&mut self.pair_ids);
+        ids.resize_with(ids.len().max(1 + references.len()), Vec::new);
+        let (hyp, refs) = ids.split_at_mut(1);
+        self.tokenize_to_ids(hypothesis, &mut hyp[0]);
+        for (r, out) in references.iter().zip(refs.iter_mut()) {
+            self.tokenize_to_ids(r.as_ref(), out);
+        }
+        let result = self.add_ids(&hyp[0], &refs[..references.len()]);
+        self.pair_ids = ids;
+        result
     }
 
     /// Adds an already tokenised pair (no lowercasing or tokenising is applied).
@@ -301,20 +310,18 @@ impl GenerationMetrics {
         if references.is_empty() {
             return Err(MetricsError::NoReferences { index: self.len() });
         }
-        let hyp = hypothesis
-            .iter()
-            .map(|t| intern(&mut self.vocab, t.as_ref()))
-            .collect();
+        let (vocab, buf) = (&mut self.vocab, &mut self.token_buf);
+        let mut intern_str = |t: &S| {
+            buf.clear();
+            buf.extend(t.as_ref().chars());
+            intern(vocab, buf)
+        };
+        let hyp: Vec<u32> = hypothesis.iter().map(&mut intern_str).collect();
         let refs: Vec<Vec<u32>> = references
             .iter()
-            .map(|r| {
-                r.as_ref()
-                    .iter()
-                    .map(|t| intern(&mut self.vocab, t.as_ref()))
-                    .collect()
-            })
+            .map(|r| r.as_ref().iter().map(&mut intern_str).collect())
             .collect();
-        self.add_ids(hyp, &refs)
+        self.add_ids(&hyp, &refs)
     }
 
     /// Per-sentence unigram F1 (in [0, 1]), in insertion order.
@@ -390,9 +397,9 @@ impl GenerationMetrics {
     /// The one place where a pair's statistics are counted (`refs` is not empty):
     /// BLEU, Distinct-n and unigram F1 from the n-gram ids, ROUGE-L by LCS. The
     /// values equal those of the generic one-shot functions exactly.
-    fn add_ids(&mut self, hyp: Vec<u32>, refs: &[Vec<u32>]) -> Result<(), MetricsError> {
+    fn add_ids(&mut self, hyp: &[u32], refs: &[Vec<u32>]) -> Result<(), MetricsError> {
         let vocab = self.vocab.len();
-        self.ngrams.add_pair(&hyp, refs, vocab, &mut self.counts);
+        self.ngrams.add_pair(hyp, refs, vocab, &mut self.counts);
         let c = &self.counts;
         self.bleu.add_counts(
             &c.clipped,
@@ -411,40 +418,36 @@ impl GenerationMetrics {
         }
         let (masks, row) = (&mut self.lcs_masks, &mut self.lcs_row);
         self.rouge_l.push(rouge_l_with(
-            &hyp,
+            hyp,
             refs,
             self.config.rouge_beta,
             |a, b| lcs_len_ids(a, b, masks, row),
         )?);
-        self.hyp_flat.extend_from_slice(&hyp);
+        self.hyp_flat.extend_from_slice(hyp);
         self.hyp_ends.push(self.hyp_flat.len());
         self.pairs += 1;
         Ok(())
     }
 
-    fn tokenize_to_ids(&mut self, text: &str) -> Vec<u32> {
-        let mut ids = Vec::new();
-        let (vocab, buf) = (&mut self.vocab, &mut self.token_buf);
+    /// Tokenises `text` into token ids in `ids` (cleared first).
+    fn tokenize_to_ids(&mut self, text: &str, ids: &mut Vec<u32>) {
+        ids.clear();
+        let vocab = &mut self.vocab;
         self.tokenizer.for_each_token(
             text,
             self.config.lowercase,
             &mut self.token_scratch,
-            |token| {
-                buf.clear();
-                buf.extend(token);
-                ids.push(intern(vocab, buf));
-            },
+            |token| ids.push(intern(vocab, token)),
         );
-        ids
     }
 }
 
 /// The id of `token`, a new one for a token not seen before.
-fn intern(vocab: &mut FxHashMap<String, u32>, token: &str) -> u32 {
+fn intern(vocab: &mut FxHashMap<Box<[char]>, u32>, token: &[char]) -> u32 {
     if let Some(&id) = vocab.get(token) {
         return id;
     }
     let id = u32::try_from(vocab.len()).expect("fewer than 2^32 distinct tokens");
-    vocab.insert(token.to_owned(), id);
+    vocab.insert(token.into(), id);
     id
 }
