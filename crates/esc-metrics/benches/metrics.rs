@@ -69,6 +69,17 @@ fn bench(c: &mut Criterion) {
             black_box(m.finish().expect("report"))
         })
     });
+    g.bench_function("accumulator_on_tokens", |b| {
+        // The full metric set without tokenising (BLEU, Distinct, ROUGE-L, F1 on
+        // interned ids).
+        b.iter(|| {
+            let mut m = GenerationMetrics::esc().with_tokenizer(tok.clone());
+            for (h, r) in hyps.iter().zip(&refs) {
+                m.add_tokens(h, r).expect("add");
+            }
+            black_box(m.finish().expect("report"))
+        })
+    });
     g.bench_function("tokenize_hyps_and_refs", |b| {
         b.iter(|| {
             for (h, r) in &pairs {

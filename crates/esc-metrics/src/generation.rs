@@ -374,14 +374,13 @@ impl GenerationMetrics {
                 self.bleu.score(&options).map(|s| 100.0 * s.bleu)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let (distinct, distinct_standard): (Vec<f64>, Vec<f64>) = (1..=self
-            .config
-            .max_distinct_order)
-            .map(|k| {
-                let (r, s) = distinct_ids(&self.hyp_flat, &self.hyp_ends, k, self.vocab.len());
-                (100.0 * r, 100.0 * s)
-            })
-            .unzip();
+        let (distinct, distinct_standard): (Vec<f64>, Vec<f64>) =
+            (1..=self.config.max_distinct_order)
+                .map(|k| {
+                    let (r, s) = distinct_ids(&self.hyp_flat, &self.hyp_ends, k, self.vocab.len());
+                    (100.0 * r, 100.0 * s)
+                })
+                .unzip();
         Ok(GenerationReport {
             pairs: n,
             length: self.hyp_flat.len() as f64 / n as f64,
@@ -417,12 +416,10 @@ impl GenerationMetrics {
             self.lcs_masks.resize(vocab, 0);
         }
         let (masks, row) = (&mut self.lcs_masks, &mut self.lcs_row);
-        self.rouge_l.push(rouge_l_with(
-            hyp,
-            refs,
-            self.config.rouge_beta,
-            |a, b| lcs_len_ids(a, b, masks, row),
-        )?);
+        self.rouge_l
+            .push(rouge_l_with(hyp, refs, self.config.rouge_beta, |a, b| {
+                lcs_len_ids(a, b, masks, row)
+            })?);
         self.hyp_flat.extend_from_slice(hyp);
         self.hyp_ends.push(self.hyp_flat.len());
         self.pairs += 1;

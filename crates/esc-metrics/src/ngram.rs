@@ -8,11 +8,14 @@
 //! as integers and counts live in flat arrays indexed by id, reused across pairs.
 //! Ids are exact (no hashing of n-grams into fewer bits), so every count equals
 //! the one of the generic slice-keyed functions. The tables are cleared per pair
-//! and stay small (cache-resident).
+//! and stay small (cache-resident), and n-grams that cannot match are skipped
+//! before any lookup.
 
 use crate::hash::FxHashMap;
 
-/// Marks a reference n-gram that no hypothesis contains (it can match nothing).
+/// Marks an n-gram that cannot match the other side of the pair: a reference
+/// n-gram the hypothesis lacks, or a hypothesis n-gram with a token no reference
+/// has. It gets no id and no count.
 const UNKNOWN: u32 = u32::MAX;
 
 /// Counts of one n-gram order, indexed by n-gram id; all zero between pairs.
@@ -106,8 +109,8 @@ impl NgramCounter {
     }
 
     /// Counts one pair: BLEU statistics of every order and the unigram overlap
-    /// with each reference. `vocab` is the
-    /// number of token ids in use (every id in the pair is below it).
+    /// with each reference. `vocab` is the number of token ids in use (every id
+    /// in the pair is below it).
     pub(crate) fn add_pair(
         &mut self,
         hypothesis: &[u32],
@@ -138,7 +141,11 @@ impl NgramCounter {
             &mut self.hyp_ids,
         );
         for n in 1..=self.max_order {
-            let len = if n == 1 { vocab } else { self.local[n - 2].len() };
+            let len = if n == 1 {
+                vocab
+            } else {
+                self.local[n - 2].len()
+            };
             let s = &mut self.scratch[n - 1];
             for v in [&mut s.hyp, &mut s.reference, &mut s.max_ref] {
                 if v.len() < len {

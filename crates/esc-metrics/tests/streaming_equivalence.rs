@@ -18,10 +18,7 @@ fn sentence() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn corpus() -> impl Strategy<Value = Vec<Pair>> {
-    prop::collection::vec(
-        (sentence(), prop::collection::vec(sentence(), 1..4)),
-        1..10,
-    )
+    prop::collection::vec((sentence(), prop::collection::vec(sentence(), 1..4)), 1..10)
 }
 
 proptest! {

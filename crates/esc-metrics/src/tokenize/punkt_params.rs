@@ -88,7 +88,6 @@ impl PunktParameters {
         }
         p
     }
-
 }
 
 #[cfg(test)]
