@@ -39,6 +39,9 @@ pub struct EscGeneration {
     pub strategy_before: Vec<usize>,
     /// Strategy from the refined logits ("after"; equals "before" without STAR). The prediction.
     pub strategy_after: Vec<usize>,
+    /// With STAR: per example, STAR's integration value `g` at the strategy step (averaged over
+    /// its channels for a per-channel gate), from the "before" expert that made "after".
+    pub gate: Option<Vec<f32>>,
 }
 
 struct EscStepper<'a> {
@@ -133,6 +136,54 @@ impl EscModel {
         response_expert: ResponseExpert,
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
+        self.generate_impl(input_ids, mask_pad, config, response_expert, None, rng)
+    }
+
+    /// As [EscModel::generate], with the response conditioned on the given strategy of each
+    /// example (its token in the prefix and, with STAR, its expert); "before" / "after" are
+    /// still predicted and reported.
+    ///
+    /// # Errors
+    /// [crate::Error::InvalidConfig] if `config` is invalid or `strategies` does not hold one
+    /// valid strategy id per example.
+    pub fn generate_with_strategy<R: Rng + ?Sized>(
+        &self,
+        input_ids: Tensor<2, Int>,
+        mask_pad: Tensor<2, Bool>,
+        config: &GenerationConfig,
+        strategies: &[usize],
+        rng: &mut R,
+    ) -> Result<EscGeneration, crate::Error> {
+        let [b, _] = input_ids.dims();
+        let n = self.head.n_strategies();
+        if strategies.len() != b || strategies.iter().any(|&s| s >= n) {
+            return Err(crate::Error::InvalidConfig {
+                path: None,
+                field: "strategies",
+                expected: format!(
+                    "one strategy id below {n} per example ({b} examples), found {strategies:?}"
+                ),
+            });
+        }
+        self.generate_impl(
+            input_ids,
+            mask_pad,
+            config,
+            ResponseExpert::After,
+            Some(strategies),
+            rng,
+        )
+    }
+
+    fn generate_impl<R: Rng + ?Sized>(
+        &self,
+        input_ids: Tensor<2, Int>,
+        mask_pad: Tensor<2, Bool>,
+        config: &GenerationConfig,
+        response_expert: ResponseExpert,
+        forced: Option<&[usize]>,
+        rng: &mut R,
+    ) -> Result<EscGeneration, crate::Error> {
         config.validate()?;
         let [b, _] = input_ids.dims();
         let device = input_ids.device();
@@ -159,16 +210,27 @@ impl EscModel {
             Some(&mut cache),
         );
         let before = argmax_rows(self.head.strategy_logits(&self.backbone, &h0));
-        let after = match &self.star {
+        let (after, gate) = match &self.star {
             Some(star) => {
-                let refined = star
-                    .forward_step(StarInput::new(h0, int1(&before, &device)), &mut star_cache)
-                    .hidden;
-                let logits = self.backbone.lm_logits(refined);
-                argmax_rows(self.head.strategy_logits_from_lm(&logits))
+                let out =
+                    star.forward_step(StarInput::new(h0, int1(&before, &device)), &mut star_cache);
+                let logits = self.backbone.lm_logits(out.hidden);
+                let gate: Vec<f32> = out
+                    .gate
+                    .mean_dim(2)
+                    .reshape([b])
+                    .into_data()
+                    .convert::<f32>()
+                    .try_into_vec::<f32>()
+                    .expect("gate values are floats");
+                (
+                    argmax_rows(self.head.strategy_logits_from_lm(&logits)),
+                    Some(gate),
+                )
             }
-            None => before.clone(),
+            None => (before.clone(), None),
         };
+        let chosen: Vec<usize> = forced.map_or_else(|| after.clone(), <[usize]>::to_vec);
 
         // Step 2: the response after `[<s>, strategy]`, strategy tokens banned.
         let mut config = config.clone();
@@ -176,7 +238,7 @@ impl EscModel {
             .bad_words_ids
             .extend((0..self.head.n_strategies()).map(|s| vec![self.head.strategy_token(s)]));
         let expert = match response_expert {
-            ResponseExpert::After => &after,
+            ResponseExpert::After => &chosen,
             ResponseExpert::Before => &before,
         };
         let n = config.num_beams;
@@ -194,7 +256,7 @@ impl EscModel {
             expert_ids: int1(&experts, &device),
             skip: 1,
         };
-        let prefixes: Vec<Vec<u32>> = after
+        let prefixes: Vec<Vec<u32>> = chosen
             .iter()
             .map(|&s| vec![start, self.head.strategy_token(s)])
             .collect();
@@ -203,6 +265,7 @@ impl EscModel {
             sequences,
             strategy_before: before,
             strategy_after: after,
+            gate,
         })
     }
 }

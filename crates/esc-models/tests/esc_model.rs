@@ -224,6 +224,21 @@ fn generation_predicts_before_and_after_and_full_pooling_covers_the_prefix() {
                 .unwrap(),
             want
         );
+        // The reported gate is STAR's `g` at that first step.
+        let [_, _, width] = out.gate.as_ref().unwrap().dims();
+        let gate: Vec<f32> = out
+            .gate
+            .clone()
+            .unwrap()
+            .slice([0..2, 0..1, 0..width])
+            .mean_dim(2)
+            .reshape([2])
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        for (g, want) in generated.gate.as_ref().unwrap().iter().zip(&gate) {
+            assert!((g - want).abs() < 1e-6, "{g} vs {want}");
+        }
         // Every response token is the arg-max (strategy columns excluded) of a teacher-forced pass
         // over the prefix so far with the "after" expert: the pooling saw that prefix.
         let len = generated.sequences[0].len();
@@ -249,4 +264,99 @@ fn generation_predicts_before_and_after_and_full_pooling_covers_the_prefix() {
             }
         }
     }
+}
+
+/// Names (module paths) of the float parameters of `m` that got no gradient in `grads`.
+fn without_gradient(m: &EscModel, grads: &burn::tensor::Gradients) -> Vec<String> {
+    use burn::module::{ModuleVisitor, Param};
+    struct Visitor<'a> {
+        grads: &'a burn::tensor::Gradients,
+        path: Vec<String>,
+        missing: Vec<String>,
+    }
+    impl ModuleVisitor for Visitor<'_> {
+        fn enter_module(&mut self, name: &str, _container: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if param.grad(self.grads).is_none() {
+                self.missing.push(self.path.join("."));
+            }
+        }
+    }
+    let mut v = Visitor {
+        grads,
+        path: Vec::new(),
+        missing: Vec::new(),
+    };
+    m.visit(&mut v);
+    v.missing
+}
+
+#[test]
+fn every_parameter_of_a_fresh_model_trains_except_the_final_logits_bias() {
+    // As in transformers, where `final_logits_bias` is a buffer and every parameter requires grad.
+    let device = Device::flex().autodiff();
+    let config = esc_models::EscModelConfig {
+        backbone: esc_models::BlenderbotSmallConfig {
+            vocab_size: 60,
+            ..esc_models::BlenderbotSmallConfig::tiny()
+        },
+        head: joint(),
+        star: None,
+    };
+    let m = config.init(&device);
+    let b = batch(&device);
+    let out = m.forward(&b, ExpertChoice::Gold);
+    let grads = m.loss(&out, &b, 0.0).total.backward();
+    assert_eq!(
+        without_gradient(&m, &grads),
+        vec!["backbone.final_logits_bias".to_string()]
+    );
+}
+
+#[test]
+fn a_forced_strategy_conditions_the_response_and_bad_ids_are_an_error() {
+    let device = Device::flex();
+    device.seed(5);
+    let m = model(&device, Some(star_config(PoolingMode::Full)));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    for forced in [[3usize, 6], [0, 7]] {
+        let generated = m
+            .generate_with_strategy(
+                int2("input_ids", &device),
+                mask_pad(&device),
+                &GenerationConfig::greedy(8),
+                &forced,
+                &mut rng,
+            )
+            .unwrap();
+        for (i, seq) in generated.sequences.iter().enumerate() {
+            assert_eq!(seq[1], 52 + forced[i] as u32);
+        }
+        assert_eq!(generated.gate.as_ref().map(Vec::len), Some(2));
+    }
+    let err = m
+        .generate_with_strategy(
+            int2("input_ids", &device),
+            mask_pad(&device),
+            &GenerationConfig::greedy(8),
+            &[1, 8],
+            &mut rng,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("strategies"), "{err}");
+    let plain = model(&device, None)
+        .generate(
+            int2("input_ids", &device),
+            mask_pad(&device),
+            &GenerationConfig::greedy(8),
+            ResponseExpert::After,
+            &mut rng,
+        )
+        .unwrap();
+    assert!(plain.gate.is_none());
 }

@@ -133,26 +133,15 @@ impl Attention {
     }
 }
 
-/// Zero-initialised linear biases (HF initialises biases to 0).
-trait ZeroBias {
-    fn zero_bias(self) -> Self;
-}
-
-impl ZeroBias for Linear {
-    fn zero_bias(mut self) -> Self {
-        if let Some(bias) = self.bias.take() {
-            self.bias = Some(bias.map(|b| b.zeros_like()));
-        }
-        self
-    }
-}
-
 /// Builds a linear layer initialised as HF does (weights N(0, std), bias 0).
 pub(crate) fn hf_linear(d_input: usize, d_output: usize, std: f64, device: &Device) -> Linear {
-    LinearConfig::new(d_input, d_output)
+    let mut linear = LinearConfig::new(d_input, d_output)
         .with_initializer(Initializer::Normal { mean: 0.0, std })
-        .init(device)
-        .zero_bias()
+        .init(device);
+    // A fresh trainable parameter: mapping the drawn bias to `zeros_like` would give a tensor
+    // that does not require gradients, i.e. a frozen bias.
+    linear.bias = Some(Initializer::Zeros.init([d_output], device));
+    linear
 }
 
 /// `[b, t, s]` mask (`true` = masked) that hides padded keys, from `mask_pad` `[b, s]`.
