@@ -85,7 +85,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
-fn parse_jsonl(bytes: &[u8], file: &Location) -> Result<Vec<Dialog>> {
+pub(crate) fn parse_jsonl(bytes: &[u8], file: &Location) -> Result<Vec<Dialog>> {
     let mut dialogs = Vec::new();
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let location = file.record(Record::Line(index + 1));

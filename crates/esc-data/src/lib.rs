@@ -52,7 +52,7 @@ pub use esconv::{Format, read_dialogs, read_jsonl, read_original};
 pub use example::{EscExample, ExampleConfig, InputLayout, build_examples, dialog_examples};
 pub use mt19937::PyRandom;
 pub use paths::{DataDirNotFound, shared_data_dir};
-pub use sample::sample_dir;
+pub use sample::{sample_dir, sample_splits};
 pub use split::{
     ESCONV_SPLIT_SEED, Split, Splits, load_original_split, load_split, load_splits, split_dialogs,
 };

@@ -114,3 +114,22 @@ fn too_small_vocabulary_is_an_error() {
     let err = train_bpe(["a b c"], &BpeTrainingConfig::new(4)).unwrap_err();
     assert!(err.to_string().contains("vocab_size 4"), "{err}");
 }
+
+#[test]
+fn training_is_deterministic() {
+    // Runs reproduce only if the vocabulary does: train repeatedly on the same corpus.
+    let splits = esc_data::sample_splits().unwrap();
+    let texts: Vec<String> = splits
+        .train
+        .iter()
+        .flat_map(|d| d.turns.iter().map(|t| t.text.clone()))
+        .collect();
+    let config = esc_data::tokenizer::BpeTrainingConfig::new(600);
+    let first = esc_data::tokenizer::train_bpe(&texts, &config).unwrap();
+    for _ in 0..5 {
+        assert_eq!(
+            esc_data::tokenizer::train_bpe(&texts, &config).unwrap(),
+            first
+        );
+    }
+}

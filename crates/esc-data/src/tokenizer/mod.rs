@@ -12,6 +12,7 @@ mod blenderbot_small;
 mod bpe;
 mod error;
 mod hf_export;
+mod learn_merges;
 mod pretokenize;
 mod pystr;
 mod train;

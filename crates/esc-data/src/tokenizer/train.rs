@@ -1,22 +1,23 @@
-//! A fresh BlenderBot-style BPE vocabulary trained with `tokenizers`' BPE trainer, for runs
-//! without the HF vocabulary.
+//! A fresh BlenderBot-style BPE vocabulary trained on a corpus, for runs without the HF
+//! vocabulary.
 //!
 //! The corpus goes through the same pre-processing as [`BlenderbotSmallTokenizer`] (words,
-//! pieces, lowercase); the trainer learns merges with the `</w>` end-of-word suffix; the result
+//! pieces, lowercase); merges are learnt with the `</w>` end-of-word suffix, deterministically
+//! (ties between equally frequent pairs go to the lexicographically smallest pair); the result
 //! is written in BlenderBot-Small's format (`vocab.json` with `@@` on non-final pieces,
 //! subword-nmt `merges.txt`), so it loads as a [`BlenderbotSmallTokenizer`] and the rest of the
 //! pipeline does not change. Ids 0..3 are `__null__`, `__start__`, `__end__`, `__unk__`.
 
 use std::path::Path;
 
-use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
-use tokenizers::{AddedToken, Trainer};
+use std::collections::BTreeMap;
 
 use super::blenderbot_small::{
     BOS_TOKEN, BlenderbotSmallTokenizer, CONTINUATION, EOS_TOKEN, PAD_TOKEN, UNK_TOKEN,
 };
 use super::bpe::END_OF_WORD;
 use super::error::TokenizerError;
+use super::learn_merges::learn_bpe;
 use super::pretokenize::{pieces, words};
 use super::pystr::py_lower;
 
@@ -105,37 +106,26 @@ where
             specials.len()
         )));
     }
-    let mut trainer = BpeTrainerBuilder::new()
-        .vocab_size(config.vocab_size)
-        .min_frequency(config.min_frequency)
-        .special_tokens(
-            specials
-                .iter()
-                .map(|t| AddedToken::from(*t, true))
-                .collect(),
-        )
-        .end_of_word_suffix(END_OF_WORD.to_owned())
-        .show_progress(false)
-        .build();
-    let texts: Vec<String> = texts.into_iter().map(|t| t.as_ref().to_owned()).collect();
-    trainer
-        .feed(texts.iter(), |text| Ok(training_pieces(text)))
-        .map_err(|e| TokenizerError::tokenizers("feeding the BPE trainer", e))?;
-    let mut model = BPE::builder()
-        .unk_token(UNK_TOKEN.to_owned())
-        .end_of_word_suffix(END_OF_WORD.to_owned())
-        .build()
-        .map_err(|e| TokenizerError::tokenizers("building an empty BPE", e))?;
-    trainer
-        .train(&mut model)
-        .map_err(|e| TokenizerError::tokenizers("training BPE", e))?;
+    let mut word_counts: BTreeMap<String, u64> = BTreeMap::new();
+    for text in texts {
+        for piece in training_pieces(text.as_ref()) {
+            *word_counts.entry(piece).or_default() += 1;
+        }
+    }
+    let learned = learn_bpe(
+        &word_counts,
+        &specials,
+        config.vocab_size,
+        config.min_frequency,
+        END_OF_WORD,
+    );
 
     // Vocabulary: specials as they are, `x</w>` -> `x`, other pieces `x` -> `x@@`.
-    let mut vocab: Vec<(String, u32)> = model.get_vocab().into_iter().collect();
-    vocab.sort_by_key(|(_, id)| *id);
     let mut seen = std::collections::HashSet::new();
-    let vocab = vocab
+    let vocab = learned
+        .symbols
         .into_iter()
+        .zip(0u32..)
         .map(|(symbol, id)| {
             let token = if specials.contains(&symbol.as_str()) {
                 symbol.clone()
@@ -153,9 +143,6 @@ where
             Ok((token, id))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let serialized = serde_json::to_value(&model)
-        .map_err(|e| TokenizerError::tokenizers("reading the trained merges", Box::new(e)))?;
-    let merges: Vec<(String, String)> = serde_json::from_value(serialized["merges"].clone())
-        .map_err(|e| TokenizerError::tokenizers("reading the trained merges", Box::new(e)))?;
+    let merges = learned.merges;
     Ok(TrainedBpe { vocab, merges })
 }
