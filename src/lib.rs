@@ -8,6 +8,7 @@
 //! - [`esc_data`]: ESConv parsing, the BlenderBot-Small tokenizer, examples and batching.
 //! - [`esc_models`]: BlenderBot-Small and the multitask heads, with STAR attached.
 //! - [`esc_metrics`]: the metrics of the ESC literature, value-exact with the reference.
+//! - [`train`]: training and evaluation of BlenderBot-Joint and BlenderBot-Joint + STAR.
 //!
 //! ## Feature flags
 //! - `flex` (default): pure-Rust CPU backend.
@@ -18,3 +19,5 @@ pub use esc_data;
 pub use esc_metrics;
 pub use esc_models;
 pub use star_core;
+
+pub mod train;

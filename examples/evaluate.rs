@@ -1,0 +1,108 @@
+//! Evaluate a trained run on the test split: perplexity, strategy metrics (with confusion
+//! matrices, before / after STAR), generation with the paper's decoding preset and every response
+//! metric.
+//!
+//! ```text
+//! cargo run --release --example evaluate -- --checkpoint runs/train
+//! cargo run --release --example evaluate -- --checkpoint runs/train --data ../shared/data/esconv --which last
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use star_esc::esc_data::{load_splits, sample_splits};
+use star_esc::train::{
+    CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, evaluate, read_json,
+    table_markdown,
+};
+
+#[derive(Parser, Debug)]
+#[command(about = "Evaluate a trained run on the test split")]
+struct Args {
+    /// The run folder written by the `train` example.
+    #[arg(long)]
+    checkpoint: PathBuf,
+    /// ESConv folder with {train,valid,test}.jsonl. Default: the run's data.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// `best` (lowest validation perplexity), `last`, or an epoch number.
+    #[arg(long, default_value = "best")]
+    which: String,
+    /// Evaluate on the first N test examples only.
+    #[arg(long)]
+    max_examples: Option<usize>,
+    /// Output folder. Default: `<checkpoint>/test-epoch-N`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Sampling seed. Default: the run's.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// Errors are printed as one chain of causes (`error: ...: ...`), without a backtrace.
+fn main() -> std::process::ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let choice = match args.which.as_str() {
+        "best" => CheckpointChoice::Best,
+        "last" => CheckpointChoice::Last,
+        n => CheckpointChoice::Epoch(
+            n.parse()
+                .with_context(|| format!("--which: expected best, last or an epoch, got {n:?}"))?,
+        ),
+    };
+    let start = Instant::now();
+    let config: TrainConfig = read_json(&args.checkpoint.join("config.json"))
+        .with_context(|| format!("{} is not a run folder", args.checkpoint.display()))?;
+    let device = config.device.device()?;
+    let run = TrainedRun::open(&args.checkpoint, choice, &device)?;
+    let data_dir = args.data.clone().or(run.config.data.clone());
+    let splits = match &data_dir {
+        Some(dir) => load_splits(dir)?,
+        None => sample_splits()?,
+    };
+    let mut config = run.config.clone();
+    config.max_eval_examples = args.max_examples.or(config.max_eval_examples);
+    let data = RunData::from_splits(&config, &splits, run.tokenizer.clone())?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| run.run_dir.join(format!("test-epoch-{}", run.epoch)));
+    println!(
+        "{} epoch {} on {} test examples ({})",
+        run.run_dir.display(),
+        run.epoch,
+        data.test.len(),
+        data_dir.map_or("the sample dataset".into(), |d| d.display().to_string())
+    );
+    let options = EvalOptions::paper(
+        config.max_target_len,
+        config.eval_batch_size,
+        args.seed.unwrap_or(config.seed),
+    );
+    let metrics = evaluate(
+        &run.model,
+        &data.tokenizer,
+        &data.test,
+        &options,
+        &device,
+        &out,
+    )?;
+    print!("\n{}", table_markdown(&[metrics]));
+    println!(
+        "\nwrote {} (generations.jsonl, metrics.json, table.md, strategy.md) in {:.1} s",
+        out.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Checkpoints: `checkpoints/epoch-NNNN/` with the model (`model.bpk`, parameter ids kept so the
+//! optimizer state matches), the AdamW state (`optim.bpk`) and [TrainState] (`state.json`:
+//! epoch, step, scheduler, RNG position, history). A checkpoint is written into a temporary
+//! folder renamed into place once complete, so a visible checkpoint is always whole.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use esc_models::EscModel;
+use serde::{Deserialize, Serialize};
+
+use super::config::TrainConfig;
+use super::error::{Result, TrainError};
+use super::schedule::LinearWarmup;
+use super::validate::ValidMetrics;
+
+/// Everything besides tensors needed to continue a run exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// The run's configuration.
+    pub config: TrainConfig,
+    /// Epochs completed.
+    pub epochs_done: usize,
+    /// Optimizer steps taken.
+    pub step: usize,
+    /// The learning-rate schedule.
+    pub schedule: LinearWarmup,
+    /// RNG position: the batch order is drawn from `PyRandom::new(seed)` once per epoch, so it is
+    /// restored by drawing `epochs_done` orders; dropout is reseeded from `seed` and the epoch.
+    pub sampler_draws: usize,
+    /// Validation metrics of each completed epoch.
+    pub history: Vec<ValidMetrics>,
+    /// Epoch (1-based) with the lowest validation perplexity so far.
+    pub best_epoch: Option<usize>,
+}
+
+/// The folder of the checkpoint after `epoch` (1-based) epochs.
+pub fn checkpoint_dir(run_dir: &Path, epoch: usize) -> PathBuf {
+    run_dir
+        .join("checkpoints")
+        .join(format!("epoch-{epoch:04}"))
+}
+
+/// The complete checkpoints of a run, by epoch (temporary folders are skipped).
+///
+/// # Errors
+/// [TrainError::Io] if the folder cannot be listed.
+pub fn list_checkpoints(run_dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
+    let dir = run_dir.join("checkpoints");
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| TrainError::io(&dir, e))? {
+        let entry = entry.map_err(|e| TrainError::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(n) = name.strip_prefix("epoch-")
+            && let Ok(epoch) = n.parse::<usize>()
+            && entry.path().join("state.json").exists()
+        {
+            out.push((epoch, entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn record_err(path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Record {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes a checkpoint atomically (temporary folder, then rename) and returns its folder.
+///
+/// # Errors
+/// [TrainError::Io], [TrainError::Record] or [TrainError::Json].
+pub fn save_checkpoint(
+    run_dir: &Path,
+    model: &EscModel,
+    optim: &ModuleOptimizer,
+    state: &TrainState,
+) -> Result<PathBuf> {
+    let target = checkpoint_dir(run_dir, state.epochs_done);
+    let tmp = target.with_extension("tmp");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| TrainError::io(&tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| TrainError::io(&tmp, e))?;
+    let model_path = tmp.join("model.bpk");
+    model
+        .clone()
+        .into_record()
+        .save(&model_path)
+        .map_err(|e| record_err(&model_path, e))?;
+    let optim_path = tmp.join("optim.bpk");
+    optim
+        .save(&optim_path)
+        .map_err(|e| record_err(&optim_path, e))?;
+    write_json(&tmp.join("state.json"), state)?;
+    if target.exists() {
+        // Only when an epoch is redone after a resume from an older checkpoint.
+        let stale = target.with_extension("deleting");
+        std::fs::rename(&target, &stale).map_err(|e| TrainError::io(&target, e))?;
+        std::fs::remove_dir_all(&stale).map_err(|e| TrainError::io(&stale, e))?;
+    }
+    std::fs::rename(&tmp, &target).map_err(|e| TrainError::io(&target, e))?;
+    Ok(target)
+}
+
+/// Reads a checkpoint into `model` (an initialised model of the same configuration; its
+/// parameter ids become the saved ones) and `optim`.
+///
+/// # Errors
+/// [TrainError::Record] or [TrainError::Json].
+pub fn load_checkpoint(
+    dir: &Path,
+    model: EscModel,
+    optim: ModuleOptimizer,
+) -> Result<(EscModel, ModuleOptimizer, TrainState)> {
+    let model = load_model_weights(&dir.join("model.bpk"), model)?;
+    let optim_path = dir.join("optim.bpk");
+    let optim = optim
+        .from_bytes(read_bytes(&optim_path)?)
+        .map_err(|e| record_err(&optim_path, e))?;
+    let state = read_json(&dir.join("state.json"))?;
+    Ok((model, optim, state))
+}
+
+/// Reads a file into memory: burn's file readers map tensors lazily, and a run may prune a
+/// checkpoint while state loaded from it is still in use.
+fn read_bytes(path: &Path) -> Result<Bytes> {
+    std::fs::read(path)
+        .map(Bytes::from_bytes_vec)
+        .map_err(|e| TrainError::io(path, e))
+}
+
+/// Loads the weights of `model.bpk` at `path` into `model` (same configuration; parameter ids
+/// become the saved ones).
+///
+/// # Errors
+/// [TrainError::Io] or [TrainError::Record] (e.g. a model of another configuration).
+pub fn load_model_weights(path: &Path, model: EscModel) -> Result<EscModel> {
+    let record = ModuleRecord::from_bytes(read_bytes(path)?).map_err(|e| record_err(path, e))?;
+    model
+        .try_load_record(record)
+        .map_err(|e| record_err(path, e))
+}
+
+/// Removes checkpoints other than the best and the `keep_last` newest.
+///
+/// # Errors
+/// [TrainError::Io].
+pub fn prune_checkpoints(run_dir: &Path, best: Option<usize>, keep_last: usize) -> Result<()> {
+    let all = list_checkpoints(run_dir)?;
+    let n = all.len();
+    for (i, (epoch, dir)) in all.into_iter().enumerate() {
+        let recent = i + keep_last >= n;
+        if !recent && Some(epoch) != best {
+            // Renamed first so that a crash mid-delete never leaves a visible, partial checkpoint.
+            let doomed = dir.with_extension("deleting");
+            std::fs::rename(&dir, &doomed).map_err(|e| TrainError::io(&dir, e))?;
+            std::fs::remove_dir_all(&doomed).map_err(|e| TrainError::io(&doomed, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON through a temporary file renamed into place.
+///
+/// # Errors
+/// [TrainError::Io] or [TrainError::Json].
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| TrainError::json(path, e))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(|e| TrainError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+}
+
+/// Reads a JSON file.
+///
+/// # Errors
+/// [TrainError::Io] or [TrainError::Json] (with line and column).
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| TrainError::json(path, e))
+}

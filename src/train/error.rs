@@ -1,0 +1,86 @@
+//! Errors of the training and evaluation module.
+
+use std::path::PathBuf;
+
+/// What can go wrong while training, checkpointing or evaluating.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A JSON file could not be read or written.
+    #[error("{path}: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The cause (with line and column when parsing).
+        source: serde_json::Error,
+    },
+    /// A burn record (model or optimizer state) could not be read or written.
+    #[error("{path}: {message}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// burn's message.
+        message: String,
+    },
+    /// The dataset could not be read.
+    #[error(transparent)]
+    Data(#[from] esc_data::Error),
+    /// The tokenizer could not be loaded or trained.
+    #[error(transparent)]
+    Tokenizer(#[from] esc_data::TokenizerError),
+    /// The shared data folder was not found.
+    #[error(transparent)]
+    DataDir(#[from] esc_data::DataDirNotFound),
+    /// A model error (configuration, weights, generation).
+    #[error(transparent)]
+    Model(#[from] esc_models::Error),
+    /// A metric could not be computed.
+    #[error(transparent)]
+    Metrics(#[from] esc_metrics::MetricsError),
+    /// The configuration is impossible.
+    #[error("invalid training configuration: field `{field}`: {message}")]
+    InvalidConfig {
+        /// The offending field.
+        field: &'static str,
+        /// What was expected.
+        message: String,
+    },
+    /// `resume` found no complete checkpoint.
+    #[error("{dir}: no complete checkpoint (expected checkpoints/epoch-NNNN/state.json)")]
+    NoCheckpoint {
+        /// The run folder.
+        dir: PathBuf,
+    },
+    /// A split has no examples.
+    #[error("the {split} split has no examples")]
+    EmptySplit {
+        /// The split's name.
+        split: &'static str,
+    },
+}
+
+impl TrainError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn json(path: impl Into<PathBuf>, source: serde_json::Error) -> Self {
+        TrainError::Json {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Result alias of the module.
+pub type Result<T> = std::result::Result<T, TrainError>;

@@ -1,0 +1,41 @@
+//! Training and evaluation of BlenderBot-Joint and BlenderBot-Joint + STAR: the library behind
+//! `examples/train.rs`.
+//!
+//! - [TrainConfig]: every setting, with the reference's defaults ([TrainConfig::tiny] for demos).
+//! - [RunData]: the splits (a folder or the shipped sample), the tokenizer and the examples.
+//! - [Trainer]: AdamW, linear warmup and decay ([LinearWarmup]), gradient accumulation,
+//!   global-norm clipping, the λ schedule, validation each epoch, a JSON-lines log and atomic
+//!   checkpoints; [Trainer::resume] continues a run exactly.
+//! - [evaluate]: test perplexity, strategy metrics, generation and response metrics, written
+//!   as `generations.jsonl`, `metrics.json` and `table.md`.
+
+mod checkpoint;
+mod compare;
+mod config;
+mod data;
+mod error;
+mod eval;
+mod grads;
+mod init;
+mod schedule;
+mod trained_run;
+mod trainer;
+mod validate;
+
+pub use checkpoint::{
+    TrainState, checkpoint_dir, list_checkpoints, load_checkpoint, load_model_weights,
+    prune_checkpoints, read_json, save_checkpoint, write_json,
+};
+pub use compare::{SeedPair, compare_markdown, mean_std};
+pub use config::{DeviceKind, Preset, TokenizerSource, TrainConfig};
+pub use data::{RunData, TOKENIZER_DIR, load_tokenizer, save_tokenizer};
+pub use error::{Result, TrainError};
+pub use eval::{
+    EvalOptions, GenerationRecord, TestMetrics, evaluate, table_columns, table_markdown,
+};
+pub use grads::{clip_grad_norm, grad_norm};
+pub use init::build_model;
+pub use schedule::LinearWarmup;
+pub use trained_run::{CheckpointChoice, TrainedRun};
+pub use trainer::{TrainEvent, Trainer};
+pub use validate::{TeacherForced, ValidMetrics, teacher_forced, validate};
