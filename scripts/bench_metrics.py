@@ -55,6 +55,7 @@ def main() -> None:
     nltk.data.path.insert(0, str(data / "nltk_data"))
     pairs = ref.build_pairs(ref.read_dialogs(data / "esconv" / "test.jsonl"), 1)
     nltk.word_tokenize("Warm up. The Punkt model loads here.")
+    load_before = os.getloadavg()[0]
 
     times = []
     for _ in range(args.repeats):
@@ -74,8 +75,12 @@ def main() -> None:
 
     worst = max(abs(rust["report"][k] - v) for k, v in py_report.items())
     print(f"workload: ESConv test split, {len(pairs)} pairs, full ESC response-metric set")
+    print(f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (2 cores)")
     print(f"python (nltk {nltk.__version__}): median {py_median * 1e3:9.1f} ms over {args.repeats} runs")
-    print(f"rust (esc-metrics, release):  median {rust['median_s'] * 1e3:9.2f} ms over {rust['iterations']} runs")
+    print(
+        f"rust (esc-metrics, release, one thread):  median {rust['median_s'] * 1e3:9.2f} ms "
+        f"(min {rust['min_s'] * 1e3:.2f}) over {rust['iterations']} runs"
+    )
     print(f"max |rust - python| over the reported values: {worst:.2e}")
     print(f"ratio python / rust: {py_median / rust['median_s']:.0f}x")
 
