@@ -17,8 +17,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use star_esc::star_core::PoolingMode;
 use star_esc::train::{
     CheckpointChoice, DeviceKind, EvalOptions, Preset, SeedPair, TestMetrics, TokenizerSource,
-    TrainConfig, TrainEvent, TrainedRun, Trainer, compare_markdown, evaluate, read_json,
-    table_markdown, write_json,
+    TrainConfig, TrainEvent, TrainedRun, Trainer, compare_markdown, evaluate, plot_curves,
+    read_json, table_markdown, write_json,
 };
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -82,6 +82,9 @@ struct Args {
     pooling: Option<PoolingArg>,
     #[arg(long)]
     epochs: Option<usize>,
+    /// Two-stage training: the last N epochs train only STAR and the shared embedding.
+    #[arg(long, value_name = "N")]
+    two_stage: Option<usize>,
     #[arg(long)]
     batch_size: Option<usize>,
     #[arg(long)]
@@ -183,6 +186,9 @@ fn config(args: &Args) -> Result<TrainConfig> {
         max_input_len,
         max_target_len
     );
+    if let Some(n) = args.two_stage {
+        c.stage_two_epochs = n;
+    }
     if args.max_train_examples.is_some() {
         c.max_train_examples = args.max_train_examples;
     }
@@ -315,7 +321,15 @@ fn train_and_evaluate(config: Option<TrainConfig>, run_dir: &Path) -> Result<Tes
     let start = Instant::now();
     let mut progress = Progress::new();
     trainer
-        .train(&mut |e| progress.on_event(e))
+        .train(&mut |e| {
+            progress.on_event(e);
+            if let TrainEvent::Epoch(_) = e
+                && let Err(err) = plot_curves(run_dir)
+            {
+                // Curves are a convenience: a drawing failure must not stop training.
+                eprintln!("warning: {err}");
+            }
+        })
         .context("training")?;
     progress.finish();
     println!("trained in {:.1} s", start.elapsed().as_secs_f64());

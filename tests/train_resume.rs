@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 use star_esc::esc_models::EscModel;
-use star_esc::train::{RunData, TrainConfig, TrainEvent, Trainer, list_checkpoints};
+use star_esc::train::{RunData, TrainConfig, TrainEvent, Trainer, list_checkpoints, plot_curves};
 
 fn config(epochs: usize) -> TrainConfig {
     TrainConfig {
@@ -93,6 +93,26 @@ fn loss_decreases() {
         h[3].ppl < h[0].ppl,
         "validation perplexity should fall: {h:?}"
     );
+    // The curves of the run: one image per logged quantity, each with a drawn line.
+    let curves = plot_curves(&dir).unwrap();
+    let names: Vec<String> = curves
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "loss.svg",
+            "perplexity.svg",
+            "lr.svg",
+            "lambda.svg",
+            "gate.svg"
+        ]
+    );
+    for path in &curves {
+        let svg = std::fs::read_to_string(path).unwrap();
+        assert!(svg.contains("<polyline"), "{} has no line", path.display());
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -135,8 +155,9 @@ fn check_visible(run: &Path) -> Result<(), String> {
         // `.tmp` (being written) and `.deleting` (being pruned) are not checkpoints.
         if name.starts_with("epoch-") && !name.contains('.') {
             for file in ["model.bpk", "optim.bpk", "state.json"] {
-                // A folder being pruned may vanish between listing and checking.
-                if entry.path().exists() && !entry.path().join(file).exists() {
+                // A folder being pruned is renamed away between listing and checking: only a
+                // folder still there after the miss is a visible, incomplete checkpoint.
+                if !entry.path().join(file).exists() && entry.path().exists() {
                     return Err(format!("{name} is visible without {file}"));
                 }
             }
@@ -186,4 +207,139 @@ fn checkpoints_are_atomic() {
     let resumed = Trainer::resume_with_data(&dir, data()).unwrap();
     assert_eq!(resumed.state().epochs_done, 3);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn stage_two_trains_only_star_and_the_shared_embedding() {
+    let _serial = serial();
+    let dir = run_dir("two-stage");
+    let two_stage = TrainConfig {
+        stage_two_epochs: 1,
+        ..config(2)
+    };
+    let mut trainer = Trainer::from_data(two_stage, dir.clone(), data()).unwrap();
+    let snapshot = |t: &Trainer| {
+        let m = t.model();
+        let values = |x: Tensor<2>| x.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
+        (
+            values(m.backbone.model.encoder.layers[0].fc1.weight.val()),
+            values(m.backbone.model.shared.weight.val()),
+            values(m.star.as_ref().unwrap().pooling.q_proj.weight.val()),
+        )
+    };
+    trainer.train_epochs(1, &mut |_| {}).unwrap();
+    let stage_one = snapshot(&trainer);
+    trainer.train_epochs(1, &mut |_| {}).unwrap();
+    let stage_two = snapshot(&trainer);
+    assert_eq!(
+        stage_one.0, stage_two.0,
+        "the encoder is frozen in stage two"
+    );
+    assert_ne!(stage_one.1, stage_two.1, "the shared embedding trains");
+    assert_ne!(stage_one.2, stage_two.2, "STAR trains");
+    // Without STAR there is no stage two to run.
+    let invalid = TrainConfig {
+        star: false,
+        stage_two_epochs: 1,
+        ..config(2)
+    };
+    assert!(
+        invalid
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("stage_two_epochs")
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+const KILL_DIR_VAR: &str = "STAR_ESC_TEST_KILL_DIR";
+const KILL_STEP: usize = 5;
+
+fn kill_config() -> TrainConfig {
+    // 24 examples, batch 4, accumulation 2: 3 optimizer steps per epoch, so step 5 is the middle
+    // of the second epoch.
+    config(3)
+}
+
+/// The child process of `sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run`: trains
+/// until optimizer step `KILL_STEP`, announces it through a marker file and waits to be killed.
+#[test]
+#[ignore = "runs only as the child process of sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run"]
+fn child_trains_until_killed() {
+    let dir = PathBuf::from(std::env::var(KILL_DIR_VAR).expect("started by the parent test"));
+    let mut trainer = Trainer::from_data(kill_config(), dir.clone(), data()).unwrap();
+    trainer
+        .train(&mut |e| {
+            if let TrainEvent::Step { step, .. } = e
+                && *step == KILL_STEP
+            {
+                std::fs::write(dir.join("at-kill-step"), b"").unwrap();
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            }
+        })
+        .unwrap();
+}
+
+#[test]
+fn sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run() {
+    let _serial = serial();
+    let straight_dir = run_dir("kill-straight");
+    let mut straight = Trainer::from_data(kill_config(), straight_dir.clone(), data()).unwrap();
+    straight.train(&mut |_| {}).unwrap();
+
+    let dir = run_dir("kill-child");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_trains_until_killed",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(KILL_DIR_VAR, &dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while !dir.join("at-kill-step").exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child exited before step {KILL_STEP}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child never reached step {KILL_STEP}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+
+    // Killed inside epoch 2: one checkpoint, and log lines past it.
+    let checkpoints = list_checkpoints(&dir).unwrap();
+    assert_eq!(checkpoints.iter().map(|c| c.0).collect::<Vec<_>>(), [1]);
+    let log = std::fs::read_to_string(dir.join("train_log.jsonl")).unwrap();
+    assert!(log.contains(&format!("\"step\":{KILL_STEP},")), "{log}");
+
+    let mut resumed = Trainer::resume_with_data(&dir, data()).unwrap();
+    resumed.train(&mut |_| {}).unwrap();
+    assert_eq!(resumed.state().history, straight.state().history);
+    assert_eq!(parameters(resumed.model()), parameters(straight.model()));
+    // The interrupted epoch's lines were dropped: the logs agree step for step.
+    let losses = |dir: &Path| -> Vec<(u64, String)> {
+        std::fs::read_to_string(dir.join("train_log.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["kind"] == "step")
+            .map(|v| (v["step"].as_u64().unwrap(), v["loss"].to_string()))
+            .collect()
+    };
+    assert_eq!(losses(&dir), losses(&straight_dir));
+    for d in [straight_dir, dir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }

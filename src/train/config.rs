@@ -102,6 +102,10 @@ pub struct TrainConfig {
     pub pooling: PoolingMode,
     /// Epochs.
     pub epochs: usize,
+    /// Two-stage training (the paper's Table 1 setting): the last `stage_two_epochs` epochs
+    /// train only STAR and the shared embedding, everything else frozen. 0: one stage.
+    #[serde(default)]
+    pub stage_two_epochs: usize,
     /// Micro-batch size (reference 64).
     pub batch_size: usize,
     /// Micro-batches per optimizer step (reference 2).
@@ -148,6 +152,7 @@ impl Default for TrainConfig {
             star: true,
             pooling: PoolingMode::Full,
             epochs: 10,
+            stage_two_epochs: 0,
             batch_size: 64,
             grad_accum: 2,
             lr: 3e-5,
@@ -246,6 +251,17 @@ impl TrainConfig {
                 });
             }
         }
+        if self.stage_two_epochs > 0 && (!self.star || self.stage_two_epochs >= self.epochs) {
+            return Err(TrainError::InvalidConfig {
+                field: "stage_two_epochs",
+                message: format!(
+                    "stage two trains STAR alone: it needs STAR and fewer epochs than the {} of the run, got {}{}",
+                    self.epochs,
+                    self.stage_two_epochs,
+                    if self.star { "" } else { " without STAR" }
+                ),
+            });
+        }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(TrainError::InvalidConfig {
                 field: "lr",
@@ -292,6 +308,11 @@ impl TrainConfig {
             head: HeadConfig::Joint(JointConfig::new(esc_data::Strategy::COUNT)),
             star,
         })
+    }
+
+    /// Whether zero-based `epoch` belongs to stage two (see [TrainConfig::stage_two_epochs]).
+    pub fn in_stage_two(&self, epoch: usize) -> bool {
+        self.stage_two_epochs > 0 && epoch + self.stage_two_epochs >= self.epochs
     }
 
     /// `λ` at zero-based `epoch`: the log schedule with STAR, 0 for BlenderBot-Joint (whose only

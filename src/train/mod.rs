@@ -12,6 +12,7 @@
 mod checkpoint;
 mod compare;
 mod config;
+mod curves;
 mod data;
 mod error;
 mod eval;
@@ -28,6 +29,7 @@ pub use checkpoint::{
 };
 pub use compare::{SeedPair, compare_markdown, mean_std};
 pub use config::{DeviceKind, Preset, TokenizerSource, TrainConfig};
+pub use curves::plot_curves;
 pub use data::{RunData, TOKENIZER_DIR, load_tokenizer, save_tokenizer};
 pub use error::{Result, TrainError};
 pub use eval::{

@@ -50,6 +50,8 @@ pub enum TrainEvent {
         lambda: f64,
         /// Gradient norm before clipping.
         grad_norm: f64,
+        /// Mean STAR integration value `g` over the step's examples (`None` without STAR).
+        gate: Option<f64>,
         /// Training examples per second in this epoch so far.
         examples_per_s: f64,
     },
@@ -322,11 +324,15 @@ impl Trainer {
         let batches = self.sampler.batches(&mut self.rng);
         self.state.sampler_draws += 1;
         let lambda = config.lambda(epoch);
+        if config.in_stage_two(epoch) {
+            // Idempotent, so a run resumed inside stage two freezes the same parameters.
+            self.model = self.model.clone().freeze_except_star_and_embedding();
+        }
         let start = Instant::now();
         let mut seen = 0usize;
         let mut accum = GradientsAccumulator::<EscModel>::new();
         let mut pending = 0usize;
-        let mut sums = [0.0f64; 3];
+        let mut sums = [0.0f64; 4];
         for (i, ids) in batches.iter().enumerate() {
             let refs: Vec<&EscExample> = ids.iter().map(|&j| &self.data.train[j]).collect();
             let batch = self.batcher.batch_refs(&refs, &self.device);
@@ -335,6 +341,9 @@ impl Trainer {
             sums[0] += loss.total.clone().into_scalar::<f64>();
             sums[1] += loss.lm.into_scalar::<f64>();
             sums[2] += loss.strategy.into_scalar::<f64>();
+            if let Some(gate) = &out.gate {
+                sums[3] += gate.clone().mean().into_scalar::<f64>();
+            }
             // As the reference: each micro-batch loss is divided by the accumulation count.
             let scaled = loss.total / config.grad_accum as f64;
             let grads = GradientsParams::from_grads(scaled.backward(), &self.model);
@@ -362,12 +371,13 @@ impl Trainer {
                     lr,
                     lambda,
                     grad_norm,
+                    gate: config.star.then(|| sums[3] / k),
                     examples_per_s: seen as f64 / start.elapsed().as_secs_f64().max(1e-9),
                 };
                 self.log(&event)?;
                 on_event(&event);
                 pending = 0;
-                sums = [0.0; 3];
+                sums = [0.0; 4];
             }
         }
         let eval_device = self.eval_device();
