@@ -8,6 +8,31 @@
 //!   checkpoints; [Trainer::resume] continues a run exactly.
 //! - [evaluate]: test perplexity, strategy metrics, generation and response metrics, written
 //!   as `generations.jsonl`, `metrics.json` and `table.md`.
+//! - [TrainedRun]: a run's checkpoint opened for evaluation or chat; [plot_curves] draws its
+//!   training curves; [compare_markdown] the Joint vs Joint + STAR table over seeds.
+//!
+//! ```
+//! use star_esc::train::{CheckpointChoice, EvalOptions, TrainConfig, TrainedRun, Trainer, evaluate};
+//!
+//! let dir = std::env::temp_dir().join("star-esc-doc-train");
+//! let config = TrainConfig {
+//!     epochs: 1,
+//!     max_train_examples: Some(16),
+//!     max_eval_examples: Some(8),
+//!     ..TrainConfig::tiny() // the shipped sample dataset, a tiny model
+//! };
+//! let mut trainer = Trainer::new(config, &dir)?;
+//! trainer.train(&mut |event| println!("{}", serde_json::to_string(event).unwrap()))?;
+//!
+//! let device = trainer.eval_device();
+//! let best = TrainedRun::open(&dir, CheckpointChoice::Best, &device)?;
+//! let options = EvalOptions::paper(best.config.max_target_len, 8, 0);
+//! let test = &trainer.data().test;
+//! let metrics = evaluate(&best.model, &best.tokenizer, test, &options, &device, &dir.join("test"))?;
+//! assert_eq!(metrics.examples, 8);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod checkpoint;
 mod compare;

@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests: the tiny_bbs fixture written by
-//! `scripts/make_bbs_fixture.py` (transformers 4.57.1).
+//! Helpers shared by the integration tests (esc-models' own, and the facade's through
+//! `#[path]`): the tiny_bbs fixture written by `scripts/make_bbs_fixture.py` (transformers 4.57.1).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,9 +8,15 @@ use burn::store::{ModuleStore, SafetensorsStore};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, load_hf};
 
-/// The fixture directory.
+/// The fixture directory (from esc-models' or the workspace root's manifest directory).
 pub fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_bbs")
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let own = manifest.join("tests/fixtures/tiny_bbs");
+    if own.is_dir() {
+        own
+    } else {
+        manifest.join("crates/esc-models/tests/fixtures/tiny_bbs")
+    }
 }
 
 /// The devices every parity test runs on (ndarray is deprecated in burn 0.22 but supported here).
