@@ -305,6 +305,9 @@ fn train_and_evaluate(config: Option<TrainConfig>, run_dir: &Path) -> Result<Tes
             Trainer::resume(run_dir).with_context(|| format!("resuming {}", run_dir.display()))?
         }
     };
+    for skipped in trainer.skipped_checkpoints() {
+        eprintln!("warning: resuming from an older checkpoint: {skipped}");
+    }
     let c = trainer.config().clone();
     println!(
         "run {} | {} train / {} valid / {} test examples | vocab {} | {:?}{} | {} epochs ({} done)",

@@ -343,3 +343,81 @@ fn sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+#[test]
+fn a_diverging_run_stops_with_the_step_and_the_quantity() {
+    let _serial = serial();
+    let dir = run_dir("diverge");
+    // An absurd learning rate without clipping: the weights overflow after the first update.
+    let diverging = TrainConfig {
+        lr: 1e30,
+        warmup: 0,
+        clip_norm: None,
+        ..config(2)
+    };
+    let mut trainer = Trainer::from_data(diverging, dir.clone(), data()).unwrap();
+    let mut steps = 0;
+    let err = trainer
+        .train(&mut |e| {
+            if let TrainEvent::Step { .. } = e {
+                steps += 1;
+            }
+        })
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, star_esc::train::TrainError::NonFinite { step, .. } if step == steps + 1),
+        "{message}"
+    );
+    assert!(message.contains("optimizer step"), "{message}");
+    // Nothing was written after the failure: no checkpoint of an epoch that did not finish.
+    assert!(list_checkpoints(&dir).unwrap().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_damaged_checkpoint_is_detected_and_the_previous_one_is_used() {
+    let _serial = serial();
+    let straight_dir = run_dir("damaged-straight");
+    let mut straight = Trainer::from_data(config(3), straight_dir.clone(), data()).unwrap();
+    straight.train(&mut |_| {}).unwrap();
+
+    let dir = run_dir("damaged");
+    let two = TrainConfig {
+        keep_last: 2,
+        ..config(3)
+    };
+    let mut first = Trainer::from_data(two.clone(), dir.clone(), data()).unwrap();
+    first.train_epochs(2, &mut |_| {}).unwrap();
+    drop(first);
+    // One flipped byte in the newest model, then a truncated optimizer state.
+    let newest = dir.join("checkpoints/epoch-0002");
+    let mut bytes = std::fs::read(newest.join("model.bpk")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(newest.join("model.bpk"), &bytes).unwrap();
+    let err = star_esc::train::verify_checkpoint(&newest)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("model.bpk is damaged"), "{err}");
+
+    let mut resumed = Trainer::resume_with_data(&dir, data()).unwrap();
+    assert_eq!(resumed.state().epochs_done, 1);
+    assert_eq!(resumed.skipped_checkpoints().len(), 1);
+    assert!(resumed.skipped_checkpoints()[0].contains("epoch-0002"));
+    resumed.train(&mut |_| {}).unwrap();
+    // keep_last does not change training: the result is the uninterrupted run's.
+    assert_eq!(resumed.state().history, straight.state().history);
+    assert_eq!(parameters(resumed.model()), parameters(straight.model()));
+
+    let oldest = dir.join("checkpoints/epoch-0003");
+    let optim = std::fs::read(oldest.join("optim.bpk")).unwrap();
+    std::fs::write(oldest.join("optim.bpk"), &optim[..optim.len() / 3]).unwrap();
+    let err = star_esc::train::verify_checkpoint(&oldest)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("optim.bpk is damaged"), "{err}");
+    for d in [straight_dir, dir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -1,7 +1,9 @@
 //! Checkpoints: `checkpoints/epoch-NNNN/` with the model (`model.bpk`, parameter ids kept so the
 //! optimizer state matches), the AdamW state (`optim.bpk`) and [TrainState] (`state.json`:
 //! epoch, step, scheduler, RNG position, history). A checkpoint is written into a temporary
-//! folder renamed into place once complete, so a visible checkpoint is always whole.
+//! folder renamed into place once complete, so a visible checkpoint is always whole, and
+//! `checksums.json` (64-bit FNV-1a of each file) lets a resume detect a file damaged later and
+//! fall back to the previous checkpoint.
 
 use std::path::{Path, PathBuf};
 
@@ -101,7 +103,15 @@ pub fn save_checkpoint(
     optim
         .save(&optim_path)
         .map_err(|e| record_err(&optim_path, e))?;
-    write_json(&tmp.join("state.json"), state)?;
+    let state_path = tmp.join("state.json");
+    write_json(&state_path, state)?;
+    let mut sums = std::collections::BTreeMap::new();
+    for file in CHECKPOINT_FILES {
+        let path = tmp.join(file);
+        let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
+        sums.insert(file.to_string(), format!("{:016x}", fnv1a64(&bytes)));
+    }
+    write_json(&tmp.join("checksums.json"), &sums)?;
     if target.exists() {
         // Only when an epoch is redone after a resume from an older checkpoint.
         let stale = target.with_extension("deleting");
@@ -110,6 +120,74 @@ pub fn save_checkpoint(
     }
     std::fs::rename(&tmp, &target).map_err(|e| TrainError::io(&target, e))?;
     Ok(target)
+}
+
+/// The files of a checkpoint covered by `checksums.json`.
+const CHECKPOINT_FILES: [&str; 3] = ["model.bpk", "optim.bpk", "state.json"];
+
+/// 64-bit FNV-1a: enough to detect damaged files (not meant against tampering).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Checks every file of the checkpoint in `dir` against its `checksums.json`.
+///
+/// # Errors
+/// [TrainError::CorruptCheckpoint] naming the first damaged or missing file.
+pub fn verify_checkpoint(dir: &Path) -> Result<()> {
+    let corrupt = |file: &str, problem: String| TrainError::CorruptCheckpoint {
+        dir: dir.to_path_buf(),
+        file: file.to_string(),
+        problem,
+    };
+    let sums: std::collections::BTreeMap<String, String> =
+        read_json(&dir.join("checksums.json"))
+            .map_err(|e| corrupt("checksums.json", e.to_string()))?;
+    for file in CHECKPOINT_FILES {
+        let want = sums
+            .get(file)
+            .ok_or_else(|| corrupt(file, "not listed in checksums.json".into()))?;
+        let bytes = std::fs::read(dir.join(file)).map_err(|e| corrupt(file, e.to_string()))?;
+        let got = format!("{:016x}", fnv1a64(&bytes));
+        if &got != want {
+            return Err(corrupt(
+                file,
+                format!("checksum {got}, expected {want} ({} bytes)", bytes.len()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The newest checkpoint of `run_dir` that passes [verify_checkpoint], with the reasons the
+/// newer ones were skipped.
+///
+/// # Errors
+/// [TrainError::NoCheckpoint] when no checkpoint is intact (the skipped ones are named).
+pub fn latest_good_checkpoint(run_dir: &Path) -> Result<(usize, PathBuf, Vec<String>)> {
+    let mut skipped = Vec::new();
+    for (epoch, dir) in list_checkpoints(run_dir)?.into_iter().rev() {
+        match verify_checkpoint(&dir) {
+            Ok(()) => return Ok((epoch, dir, skipped)),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    if skipped.is_empty() {
+        Err(TrainError::NoCheckpoint {
+            dir: run_dir.to_path_buf(),
+        })
+    } else {
+        Err(TrainError::InvalidConfig {
+            field: "resume",
+            message: format!(
+                "{}: no intact checkpoint: {}",
+                run_dir.display(),
+                skipped.join("; ")
+            ),
+        })
+    }
 }
 
 /// Reads a checkpoint into `model` (an initialised model of the same configuration; its

@@ -66,6 +66,32 @@ pub enum TrainError {
         /// The run folder.
         dir: PathBuf,
     },
+    /// A loss term or the gradient norm stopped being a finite number: training stops before
+    /// the optimizer step, so the last checkpoint is the last good state.
+    #[error(
+        "{quantity} is {value} at epoch {epoch}, optimizer step {step}: training stopped before \
+         updating the weights (the last checkpoint is intact; try a lower --lr or clipping)"
+    )]
+    NonFinite {
+        /// What became non-finite (`L_LM`, `L_ST`, `loss` or `gradient norm`).
+        quantity: &'static str,
+        /// Its value.
+        value: f64,
+        /// Epoch (1-based).
+        epoch: usize,
+        /// The optimizer step that was about to be taken (1-based).
+        step: usize,
+    },
+    /// A checkpoint file does not match its recorded checksum (damaged after it was written).
+    #[error("{dir}: {file} is damaged: {problem}")]
+    CorruptCheckpoint {
+        /// The checkpoint folder.
+        dir: PathBuf,
+        /// The damaged file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A split has no examples.
     #[error("the {split} split has no examples")]
     EmptySplit {

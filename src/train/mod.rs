@@ -49,8 +49,9 @@ mod trainer;
 mod validate;
 
 pub use checkpoint::{
-    TrainState, checkpoint_dir, list_checkpoints, load_checkpoint, load_model_weights,
-    prune_checkpoints, read_json, save_checkpoint, write_json,
+    TrainState, checkpoint_dir, latest_good_checkpoint, list_checkpoints, load_checkpoint,
+    load_model_weights, prune_checkpoints, read_json, save_checkpoint, verify_checkpoint,
+    write_json,
 };
 pub use compare::{SeedPair, compare_markdown, mean_std};
 pub use config::{DeviceKind, Preset, TokenizerSource, TrainConfig};

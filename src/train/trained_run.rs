@@ -8,7 +8,9 @@ use burn::tensor::Device;
 use esc_data::{BlenderbotSmallTokenizer, Tokenize};
 use esc_models::EscModel;
 
-use super::checkpoint::{TrainState, list_checkpoints, load_model_weights, read_json};
+use super::checkpoint::{
+    TrainState, list_checkpoints, load_model_weights, read_json, verify_checkpoint,
+};
 use super::config::TrainConfig;
 use super::data::TOKENIZER_DIR;
 use super::error::{Result, TrainError};
@@ -74,6 +76,7 @@ impl TrainedRun {
                 ),
             }
         })?;
+        verify_checkpoint(&dir)?;
         let tokenizer = BlenderbotSmallTokenizer::from_dir(run_dir.join(TOKENIZER_DIR))?;
         let config = state.config;
         // The architecture (for a fine-tuned run read from the pretrained `config.json`); the

@@ -13,8 +13,8 @@ use esc_models::{EscModel, ExpertChoice};
 use serde::Serialize;
 
 use super::checkpoint::{
-    TrainState, list_checkpoints, load_checkpoint, prune_checkpoints, read_json, save_checkpoint,
-    write_json,
+    TrainState, latest_good_checkpoint, load_checkpoint, prune_checkpoints, read_json,
+    save_checkpoint, write_json,
 };
 use super::config::{TokenizerSource, TrainConfig};
 use super::data::{RunData, TOKENIZER_DIR, save_tokenizer};
@@ -71,6 +71,7 @@ pub struct Trainer {
     sampler: BucketSampler,
     rng: PyRandom,
     batcher: EscBatcher,
+    skipped_checkpoints: Vec<String>,
 }
 
 impl std::fmt::Debug for Trainer {
@@ -173,6 +174,7 @@ impl Trainer {
             model,
             state,
             sampler,
+            skipped_checkpoints: Vec::new(),
         })
     }
 
@@ -183,12 +185,7 @@ impl Trainer {
     /// [TrainError::NoCheckpoint], or data, record and I/O errors.
     pub fn resume(run_dir: impl AsRef<Path>) -> Result<Self> {
         let run_dir = run_dir.as_ref().to_path_buf();
-        let (_, dir) =
-            list_checkpoints(&run_dir)?
-                .pop()
-                .ok_or_else(|| TrainError::NoCheckpoint {
-                    dir: run_dir.clone(),
-                })?;
+        let (_, dir, _) = latest_good_checkpoint(&run_dir)?;
         let state: TrainState = read_json(&dir.join("state.json"))?;
         let mut config = state.config;
         let saved = run_dir.join(TOKENIZER_DIR);
@@ -205,12 +202,7 @@ impl Trainer {
     /// As [Trainer::resume].
     pub fn resume_with_data(run_dir: impl AsRef<Path>, data: RunData) -> Result<Self> {
         let run_dir = run_dir.as_ref().to_path_buf();
-        let (_, dir) =
-            list_checkpoints(&run_dir)?
-                .pop()
-                .ok_or_else(|| TrainError::NoCheckpoint {
-                    dir: run_dir.clone(),
-                })?;
+        let (_, dir, skipped) = latest_good_checkpoint(&run_dir)?;
         let saved: TrainState = read_json(&dir.join("state.json"))?;
         let mut trainer = Self::from_data(saved.config.clone(), run_dir, data)?;
         let model = trainer.model.clone();
@@ -223,8 +215,15 @@ impl Trainer {
             trainer.sampler.batches(&mut trainer.rng);
         }
         trainer.state = state;
+        trainer.skipped_checkpoints = skipped;
         trainer.truncate_log()?;
         Ok(trainer)
+    }
+
+    /// Why a resume passed over newer checkpoints (damaged files), newest first; empty for a
+    /// fresh run or a clean resume.
+    pub fn skipped_checkpoints(&self) -> &[String] {
+        &self.skipped_checkpoints
     }
 
     /// The model being trained (autodiff device).
@@ -317,6 +316,19 @@ impl Trainer {
         writeln!(file, "{line}").map_err(|e| TrainError::io(&path, e))
     }
 
+    /// Stops the run before a non-finite value reaches the weights.
+    fn check_finite(&self, quantity: &'static str, value: f64, epoch: usize) -> Result<()> {
+        if value.is_finite() {
+            return Ok(());
+        }
+        Err(TrainError::NonFinite {
+            quantity,
+            value,
+            epoch: epoch + 1,
+            step: self.state.step + 1,
+        })
+    }
+
     fn train_epoch(&mut self, on_event: &mut dyn FnMut(&TrainEvent)) -> Result<()> {
         let epoch = self.state.epochs_done;
         let config = self.config.clone();
@@ -338,9 +350,15 @@ impl Trainer {
             let batch = self.batcher.batch_refs(&refs, &self.device);
             let out = self.model.forward(&batch, ExpertChoice::Gold);
             let loss = self.model.loss(&out, &batch, lambda);
-            sums[0] += loss.total.clone().into_scalar::<f64>();
-            sums[1] += loss.lm.into_scalar::<f64>();
-            sums[2] += loss.strategy.into_scalar::<f64>();
+            let terms = [
+                ("loss", loss.total.clone().into_scalar::<f64>()),
+                ("L_LM", loss.lm.into_scalar::<f64>()),
+                ("L_ST", loss.strategy.into_scalar::<f64>()),
+            ];
+            for (k, (quantity, value)) in terms.into_iter().enumerate() {
+                self.check_finite(quantity, value, epoch)?;
+                sums[k] += value;
+            }
             if let Some(gate) = &out.gate {
                 sums[3] += gate.clone().mean().into_scalar::<f64>();
             }
@@ -356,6 +374,7 @@ impl Trainer {
                     Some(max) => clip_grad_norm(&self.model, &mut grads, max),
                     None => super::grads::grad_norm(&self.model, &grads),
                 };
+                self.check_finite("gradient norm", grad_norm, epoch)?;
                 let lr = self.state.schedule.lr(self.state.step);
                 self.model = self.optim.step(lr, self.model.clone(), grads);
                 self.state.step += 1;
