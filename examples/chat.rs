@@ -9,6 +9,8 @@
 //! Type a message and press enter. `/strategy NAME` forces a strategy (`/strategy auto` lets the
 //! model choose again), `/reset` starts a new conversation, `/quit` (or end of input) leaves.
 
+mod common;
+
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -20,7 +22,7 @@ use star_esc::esc_data::{
     dialog_examples,
 };
 use star_esc::esc_models::{GenerationConfig, ResponseExpert};
-use star_esc::train::{CheckpointChoice, TrainConfig, TrainedRun, read_json};
+use star_esc::train::{CheckpointChoice, TrainedRun};
 
 #[derive(Parser, Debug)]
 #[command(about = "Chat with a trained BlenderBot-Joint (+ STAR) run")]
@@ -46,22 +48,15 @@ fn turn(speaker: Speaker, text: &str, strategy: Option<Strategy>) -> Turn {
     }
 }
 
-/// Errors are printed as one chain of causes (`error: ...: ...`), without a backtrace.
 fn main() -> std::process::ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {
-    let config: TrainConfig = read_json(&args.checkpoint.join("config.json"))
-        .with_context(|| format!("{} is not a run folder", args.checkpoint.display()))?;
-    let device = config.device.device()?;
-    let run = TrainedRun::open(&args.checkpoint, CheckpointChoice::Best, &device)?;
+    let run = TrainedRun::open_on_run_device(&args.checkpoint, CheckpointChoice::Best)
+        .with_context(|| format!("opening the run {}", args.checkpoint.display()))?;
+    let device = run.config.device.device()?;
+    let config = run.config.clone();
     let examples = ExampleConfig::new()
         .with_max_input_len(config.max_input_len)
         .with_max_target_len(config.max_target_len);

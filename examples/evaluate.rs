@@ -7,6 +7,8 @@
 //! cargo run --release --example evaluate -- --checkpoint runs/train --data ../shared/data/esconv --which last
 //! ```
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -14,8 +16,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use star_esc::esc_data::{load_splits, sample_splits};
 use star_esc::train::{
-    CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, evaluate, read_json,
-    table_markdown,
+    CheckpointChoice, EvalOptions, RunData, TrainedRun, evaluate, table_markdown,
 };
 
 #[derive(Parser, Debug)]
@@ -41,15 +42,8 @@ struct Args {
     seed: Option<u64>,
 }
 
-/// Errors are printed as one chain of causes (`error: ...: ...`), without a backtrace.
 fn main() -> std::process::ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {
@@ -62,10 +56,9 @@ fn run(args: Args) -> Result<()> {
         ),
     };
     let start = Instant::now();
-    let config: TrainConfig = read_json(&args.checkpoint.join("config.json"))
-        .with_context(|| format!("{} is not a run folder", args.checkpoint.display()))?;
-    let device = config.device.device()?;
-    let run = TrainedRun::open(&args.checkpoint, choice, &device)?;
+    let run = TrainedRun::open_on_run_device(&args.checkpoint, choice)
+        .with_context(|| format!("opening the run {}", args.checkpoint.display()))?;
+    let device = run.config.device.device()?;
     let data_dir = args.data.clone().or(run.config.data.clone());
     let splits = match &data_dir {
         Some(dir) => load_splits(dir)?,

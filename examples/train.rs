@@ -7,6 +7,8 @@
 //! cargo run --release --example train -- --resume runs/train     # continue a run exactly
 //! ```
 
+mod common;
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -362,15 +364,8 @@ fn train_and_evaluate(config: Option<TrainConfig>, run_dir: &Path) -> Result<Tes
     Ok(metrics)
 }
 
-/// Errors are printed as one chain of causes (`error: ...: ...`), without a backtrace.
 fn main() -> std::process::ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    common::report(|| run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {

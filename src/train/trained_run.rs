@@ -43,6 +43,17 @@ pub struct TrainedRun {
 }
 
 impl TrainedRun {
+    /// Opens the `choice` checkpoint of the run in `run_dir` on the device the run was trained
+    /// on (its `config.json`).
+    ///
+    /// # Errors
+    /// As [TrainedRun::open], and [TrainError::Json] / [TrainError::Io] when `run_dir` holds
+    /// no `config.json`.
+    pub fn open_on_run_device(run_dir: impl AsRef<Path>, choice: CheckpointChoice) -> Result<Self> {
+        let config: TrainConfig = read_json(&run_dir.as_ref().join("config.json"))?;
+        Self::open(run_dir, choice, &config.device.device()?)
+    }
+
     /// Opens the `choice` checkpoint of the run in `run_dir` on `device`.
     ///
     /// # Errors
