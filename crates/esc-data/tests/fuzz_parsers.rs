@@ -7,50 +7,15 @@
 //! The `cargo fuzz` targets in `fuzz/` run the same readers without a case budget.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod fuzz_check;
 
 use esc_data::Strategy as SupportStrategy;
 use esc_data::{Dialog, Emotion, Error, Speaker, read_dialogs, read_jsonl, read_original};
+use fuzz_check::check;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
-
-/// Runs `test` on `cases` inputs of `strategy` with a seed derived from `name` (the same inputs
-/// on every run), prints the number of inputs tried and fails on the first failing case.
-fn check<S: Strategy>(
-    name: &str,
-    cases: u32,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) {
-    let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    let config = Config {
-        cases,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let tried = AtomicUsize::new(0);
-    let result = TestRunner::new(config).run(&strategy, |value| {
-        tried.fetch_add(1, Ordering::Relaxed);
-        test(value)
-    });
-    let tried = tried.into_inner();
-    println!(
-        "fuzz esc-data {name}: {tried} inputs, {}",
-        if result.is_ok() {
-            "0 failures"
-        } else {
-            "FAILED"
-        }
-    );
-    if let Err(e) = result {
-        panic!("{name}: {e}");
-    }
-}
 
 /// A scratch directory for this test binary.
 fn scratch(name: &str) -> PathBuf {

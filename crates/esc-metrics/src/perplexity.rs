@@ -58,12 +58,16 @@ impl Perplexity {
     ///
     /// # Errors
     /// [`MetricsError::NonFinite`] for a NaN/infinite or negative NLL,
-    /// [`MetricsError::InvalidOption`] for `tokens == 0`.
+    /// [`MetricsError::InvalidOption`] for `tokens == 0` or a running token total beyond
+    /// `u64::MAX` (nothing is added).
     ///
     /// ```
     /// let mut ppl = esc_metrics::Perplexity::new();
     /// assert!(ppl.add(f64::NAN, 3).is_err());
     /// assert!(ppl.add(1.0, 0).is_err());
+    /// ppl.add(1.0, u64::MAX)?;
+    /// assert!(ppl.add(1.0, 1).is_err());
+    /// # Ok::<(), esc_metrics::MetricsError>(())
     /// ```
     pub fn add(&mut self, nll_sum: f64, tokens: u64) -> Result<(), MetricsError> {
         if !nll_sum.is_finite() || nll_sum < 0.0 {
@@ -80,8 +84,16 @@ impl Perplexity {
                 expected: "at least one token per sentence",
             });
         }
+        // Found by `tests/fuzz_text.rs`: the total used to overflow (a panic in debug builds).
+        let Some(total) = self.tokens.checked_add(tokens) else {
+            return Err(MetricsError::InvalidOption {
+                option: "token count",
+                value: tokens.to_string(),
+                expected: "a running total of at most u64::MAX tokens",
+            });
+        };
         self.nll += nll_sum;
-        self.tokens += tokens;
+        self.tokens = total;
         self.sentence_ppl_sum += (nll_sum / tokens as f64).exp();
         self.sentences += 1;
         Ok(())

@@ -185,6 +185,7 @@ impl EscModel {
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
         config.validate()?;
+        config.validate_ids(self.backbone.vocab_size())?;
         let [b, _] = input_ids.dims();
         let device = input_ids.device();
         let bb = &self.backbone.config;

@@ -78,7 +78,8 @@ impl StepDecoder for BbsStepper<'_> {
 /// - `input_ids`, `mask_pad`: `[batch_size, seq_length]` (`true` = padding)
 ///
 /// # Errors
-/// [crate::Error::InvalidConfig] if `config` is invalid.
+/// [crate::Error::InvalidConfig] if `config` is invalid or names a token id beyond the model's
+/// vocabulary.
 pub fn generate<R: Rng + ?Sized>(
     model: &BlenderbotSmallForConditionalGeneration,
     input_ids: Tensor<2, Int>,
@@ -87,6 +88,7 @@ pub fn generate<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<Vec<u32>>, crate::Error> {
     config.validate()?;
+    config.validate_ids(model.config.vocab_size)?;
     let [b, _] = input_ids.dims();
     let encoder_rows = super::host_rows(input_ids.clone());
     let start = config

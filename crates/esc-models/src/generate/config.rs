@@ -163,6 +163,34 @@ impl GenerationConfig {
         }
         Ok(())
     }
+
+    /// Checks that the token ids set here exist in a model with `vocab_size` rows: an id
+    /// beyond the embedding would otherwise be fed to the decoder (found by
+    /// `tests/fuzz_loaders.rs`: a panic inside the backend instead of an error).
+    ///
+    /// # Errors
+    /// [Error::InvalidConfig] naming the field.
+    pub fn validate_ids(&self, vocab_size: usize) -> Result<(), Error> {
+        for (field, id) in [
+            ("decoder_start_token_id", self.decoder_start_token_id),
+            ("eos_token_id", self.eos_token_id),
+            ("pad_token_id", self.pad_token_id),
+            ("forced_eos_token_id", self.forced_eos_token_id),
+        ] {
+            if let Some(id) = id
+                && id as usize >= vocab_size
+            {
+                return Err(Error::InvalidConfig {
+                    path: None,
+                    field,
+                    expected: format!(
+                        "an id below the model's vocab_size {vocab_size}, found {id}"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -208,5 +236,19 @@ mod tests {
             ..GenerationConfig::default()
         };
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn ids_beyond_the_vocabulary_are_rejected() {
+        let c = GenerationConfig {
+            pad_token_id: Some(60),
+            ..GenerationConfig::default()
+        };
+        c.validate_ids(61).unwrap();
+        let err = c.validate_ids(60).unwrap_err().to_string();
+        assert!(
+            err.contains("pad_token_id") && err.contains("vocab_size 60"),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,39 @@
+//! `generation_config.json`: any bytes give a valid configuration or a typed error; a valid
+//! one drives generation on the tiny fixture model without panicking.
+#![no_main]
+
+#[path = "scratch.rs"]
+mod scratch;
+
+use std::sync::OnceLock;
+
+use burn::tensor::{Device, Int, Tensor};
+use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, GenerationConfig};
+use libfuzzer_sys::fuzz_target;
+
+fn model() -> &'static BlenderbotSmallForConditionalGeneration {
+    static MODEL: OnceLock<BlenderbotSmallForConditionalGeneration> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/esc-models/tests/fixtures/tiny_bbs");
+        let config = BlenderbotSmallConfig::load(dir.join("config.json")).expect("fixture config");
+        let mut model = config.init(&Device::flex());
+        esc_models::load_hf(&mut model, dir.join("model.safetensors")).expect("fixture weights");
+        model
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let path = scratch::write("generation_config.json", data);
+    let Ok(mut config) = GenerationConfig::load(&path) else {
+        return;
+    };
+    // Keep each run short: the lengths are what the search loop iterates over.
+    config.max_length = config.max_length.min(8);
+    config.num_beams = config.num_beams.min(4);
+    let device = Device::flex();
+    let ids = Tensor::<2, Int>::from_ints([[5, 17, 33, 2], [7, 2, 0, 0]], &device);
+    let mask = ids.clone().equal_elem(0);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+    let _ = esc_models::generate(model(), ids, mask, &config, &mut rng);
+});

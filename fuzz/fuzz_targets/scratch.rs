@@ -1,0 +1,13 @@
+//! Shared by the targets (included with `#[path]`): the readers take paths, so each input is
+//! written to a per-process scratch file first.
+
+use std::path::PathBuf;
+
+/// Writes `bytes` to `<tmp>/star-esc-fuzz-<pid>/<name>` and returns the path.
+pub fn write(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("star-esc-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("scratch file");
+    path
+}
