@@ -276,7 +276,7 @@ fn impossible_model_config_values_are_rejected_by_field() {
                 let ids = Tensor::<2, Int>::zeros([1, len], &device);
                 let mask = Tensor::<2, Bool>::full([1, len], false, &device);
                 let logits = model.forward(ids.clone(), mask, ids).logits;
-                let values: Vec<f32> = logits.into_data().to_vec().unwrap();
+                let values: Vec<f32> = logits.into_data().try_to_vec::<f32>().unwrap();
                 prop_assert!(values.iter().all(|x| x.is_finite()));
             }
             Err(ref e @ Error::InvalidConfig { field, .. }) => {

@@ -80,7 +80,7 @@ fn batch(inputs: &[Vec<i64>], labels: &[Vec<i64>], device: &Device) -> EscBatch 
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec().unwrap()
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
 }
 
 /// Runs a teacher-forced pass with gold and predicted experts and checks every output.
@@ -189,7 +189,7 @@ fn an_all_padding_row_keeps_gates_and_logits_finite() {
             .clone()
             .narrow(0, 1, 1)
             .into_data()
-            .to_vec()
+            .try_to_vec::<bool>()
             .unwrap();
         assert!(masks.iter().all(|&m| m), "row 1 is all padding");
         assert_finite(&name, &model, &b, true);

@@ -24,7 +24,7 @@ fn stars(device: &Device) -> Vec<(String, Star)> {
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec().unwrap()
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
 }
 
 fn check(name: &str, star: &Star, hidden: Tensor<3>, mask: Tensor<2, Bool>) {
