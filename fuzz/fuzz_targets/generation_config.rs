@@ -8,7 +8,9 @@ mod scratch;
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, Int, Tensor};
-use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, GenerationConfig};
+use esc_models::{
+    BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, GenerationConfig,
+};
 use libfuzzer_sys::fuzz_target;
 
 fn model() -> &'static BlenderbotSmallForConditionalGeneration {
