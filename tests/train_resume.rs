@@ -204,6 +204,10 @@ fn checkpoints_are_atomic() {
     std::fs::create_dir_all(&partial).unwrap();
     std::fs::write(partial.join("model.bpk"), b"partial").unwrap();
     assert_eq!(list_checkpoints(&dir).unwrap().last().unwrap().0, 3);
+    // One trainer per run folder: the first must be gone before the run is resumed.
+    let err = Trainer::resume_with_data(&dir, data()).unwrap_err();
+    assert!(err.to_string().contains("is in use by process"), "{err}");
+    drop(trainer);
     let resumed = Trainer::resume_with_data(&dir, data()).unwrap();
     assert_eq!(resumed.state().epochs_done, 3);
     std::fs::remove_dir_all(dir).unwrap();

@@ -92,6 +92,17 @@ pub enum TrainError {
         /// What is wrong.
         problem: String,
     },
+    /// Another live process (or another trainer of this process) trains in this run folder.
+    #[error(
+        "{dir} is in use by process {}: wait for it, or choose another --out (if no such process runs, delete {dir}/.lock)",
+        owner.map_or("?".to_string(), |p| p.to_string())
+    )]
+    RunInUse {
+        /// The run folder.
+        dir: PathBuf,
+        /// The process id in the lock file, if readable.
+        owner: Option<u32>,
+    },
     /// A split has no examples.
     #[error("the {split} split has no examples")]
     EmptySplit {

@@ -43,6 +43,7 @@ mod error;
 mod eval;
 mod grads;
 mod init;
+mod run_lock;
 mod schedule;
 mod trained_run;
 mod trainer;

@@ -21,6 +21,7 @@ use super::data::{RunData, TOKENIZER_DIR, save_tokenizer};
 use super::error::{Result, TrainError};
 use super::grads::clip_grad_norm;
 use super::init::build_model;
+use super::run_lock::RunLock;
 use super::schedule::LinearWarmup;
 use super::validate::{ValidMetrics, validate};
 
@@ -72,6 +73,8 @@ pub struct Trainer {
     rng: PyRandom,
     batcher: EscBatcher,
     skipped_checkpoints: Vec<String>,
+    /// Held while the trainer lives: one process per run folder.
+    _lock: RunLock,
 }
 
 impl std::fmt::Debug for Trainer {
@@ -118,11 +121,12 @@ impl Trainer {
         config.validate()?;
         let run_dir = run_dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&run_dir).map_err(|e| TrainError::io(&run_dir, e))?;
+        let lock = RunLock::acquire(&run_dir)?;
         write_json(&run_dir.join("config.json"), &config)?;
         let data = RunData::load(&config)?;
         // Evaluation, chat and resume read the vocabulary from the run (it may have been trained).
         save_tokenizer(&data.tokenizer, &run_dir.join(TOKENIZER_DIR))?;
-        Self::from_data(config, run_dir, data)
+        Self::with_lock(config, run_dir, data, lock)
     }
 
     /// A fresh run on already loaded data (nothing is read from `config.data`).
@@ -132,6 +136,16 @@ impl Trainer {
     pub fn from_data(config: TrainConfig, run_dir: PathBuf, data: RunData) -> Result<Self> {
         config.validate()?;
         std::fs::create_dir_all(&run_dir).map_err(|e| TrainError::io(&run_dir, e))?;
+        let lock = RunLock::acquire(&run_dir)?;
+        Self::with_lock(config, run_dir, data, lock)
+    }
+
+    fn with_lock(
+        config: TrainConfig,
+        run_dir: PathBuf,
+        data: RunData,
+        lock: RunLock,
+    ) -> Result<Self> {
         let device = config.device.device()?.autodiff();
         device.seed(config.seed);
         let model = build_model(&config, data.vocab_size(), &device)?;
@@ -175,6 +189,7 @@ impl Trainer {
             state,
             sampler,
             skipped_checkpoints: Vec::new(),
+            _lock: lock,
         })
     }
 
