@@ -210,6 +210,7 @@ fn checkpoints_are_atomic() {
     drop(trainer);
     let resumed = Trainer::resume_with_data(&dir, data()).unwrap();
     assert_eq!(resumed.state().epochs_done, 3);
+    assert!(!partial.exists(), "the resume removes the unfinished write");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -259,6 +260,7 @@ fn stage_two_trains_only_star_and_the_shared_embedding() {
 
 const KILL_DIR_VAR: &str = "STAR_ESC_TEST_KILL_DIR";
 const KILL_STEP: usize = 5;
+const NO_PAUSE_VAR: &str = "STAR_ESC_TEST_KILL_NO_PAUSE";
 
 fn kill_config() -> TrainConfig {
     // 24 examples, batch 4, accumulation 2: 3 optimizer steps per epoch, so step 5 is the middle
@@ -269,14 +271,17 @@ fn kill_config() -> TrainConfig {
 /// The child process of `sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run`: trains
 /// until optimizer step `KILL_STEP`, announces it through a marker file and waits to be killed.
 #[test]
-#[ignore = "runs only as the child process of sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run"]
+#[ignore = "runs only as the child process of the sigkill_* tests"]
 fn child_trains_until_killed() {
     let dir = PathBuf::from(std::env::var(KILL_DIR_VAR).expect("started by the parent test"));
+    // Without a pause the child trains freely and is killed wherever it happens to be.
+    let pause = std::env::var_os(NO_PAUSE_VAR).is_none();
     let mut trainer = Trainer::from_data(kill_config(), dir.clone(), data()).unwrap();
     trainer
         .train(&mut |e| {
             if let TrainEvent::Step { step, .. } = e
                 && *step == KILL_STEP
+                && pause
             {
                 std::fs::write(dir.join("at-kill-step"), b"").unwrap();
                 loop {
@@ -424,4 +429,74 @@ fn a_damaged_checkpoint_is_detected_and_the_previous_one_is_used() {
     for d in [straight_dir, dir] {
         let _ = std::fs::remove_dir_all(d);
     }
+}
+
+#[test]
+fn sigkill_anywhere_including_checkpoint_writes_then_resume_matches_an_uninterrupted_run() {
+    let _serial = serial();
+    let straight_dir = run_dir("anywhere-straight");
+    let start = std::time::Instant::now();
+    let mut straight = Trainer::from_data(kill_config(), straight_dir.clone(), data()).unwrap();
+    straight.train(&mut |_| {}).unwrap();
+    let span = start.elapsed();
+    let expected = parameters(straight.model());
+    // Kill points spread over a child's whole run (its start-up included), so some land inside
+    // checkpoint writes and prunes; whatever the point, resuming must end where the
+    // uninterrupted run ends.
+    let kills = 12u32;
+    let mut outcomes = Vec::new();
+    let mut writes_cut = 0;
+    for i in 0..kills {
+        let dir = run_dir(&format!("anywhere-{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "child_trains_until_killed",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(KILL_DIR_VAR, &dir)
+            .env(NO_PAUSE_VAR, "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // The child also pays for process start-up and data loading: stretch the span.
+        std::thread::sleep(span.mul_f64(0.15 + 1.1 * f64::from(i) / f64::from(kills)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let done = list_checkpoints(&dir).unwrap().len();
+        let in_write = std::fs::read_dir(dir.join("checkpoints"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().contains('.'))
+            })
+            .unwrap_or(false);
+        writes_cut += usize::from(in_write);
+        let mut trainer = match Trainer::resume_with_data(&dir, data()) {
+            Ok(t) => t,
+            // Killed before the first checkpoint: start again.
+            Err(star_esc::train::TrainError::NoCheckpoint { .. }) => {
+                Trainer::from_data(kill_config(), dir.clone(), data()).unwrap()
+            }
+            Err(e) => panic!("kill {i}: cannot resume: {e}"),
+        };
+        let from = trainer.state().epochs_done;
+        trainer.train(&mut |_| {}).unwrap();
+        assert_eq!(
+            parameters(trainer.model()),
+            expected,
+            "kill {i}: resumed from epoch {from} ({done} checkpoints visible)"
+        );
+        assert_eq!(trainer.state().history, straight.state().history);
+        outcomes.push(from);
+        drop(trainer);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    println!(
+        "resumed from epochs {outcomes:?}; {writes_cut} kill(s) left a checkpoint write or prune unfinished"
+    );
+    let _ = std::fs::remove_dir_all(straight_dir);
 }

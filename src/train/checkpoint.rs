@@ -229,6 +229,26 @@ pub fn load_model_weights(path: &Path, model: EscModel) -> Result<EscModel> {
         .map_err(|e| record_err(path, e))
 }
 
+/// Deletes what a killed run left half done: `epoch-NNNN.tmp` (an unfinished write) and
+/// `epoch-NNNN.deleting` (an unfinished prune) folders. Never touches a complete checkpoint.
+///
+/// # Errors
+/// [TrainError::Io].
+pub fn remove_unfinished_checkpoints(run_dir: &Path) -> Result<()> {
+    let dir = run_dir.join("checkpoints");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| TrainError::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("epoch-") && (name.ends_with(".tmp") || name.ends_with(".deleting")) {
+            std::fs::remove_dir_all(entry.path()).map_err(|e| TrainError::io(entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes checkpoints other than the best and the `keep_last` newest.
 ///
 /// # Errors

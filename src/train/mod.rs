@@ -51,8 +51,8 @@ mod validate;
 
 pub use checkpoint::{
     TrainState, checkpoint_dir, latest_good_checkpoint, list_checkpoints, load_checkpoint,
-    load_model_weights, prune_checkpoints, read_json, save_checkpoint, verify_checkpoint,
-    write_json,
+    load_model_weights, prune_checkpoints, read_json, remove_unfinished_checkpoints,
+    save_checkpoint, verify_checkpoint, write_json,
 };
 pub use compare::{SeedPair, compare_markdown, mean_std};
 pub use config::{DeviceKind, Preset, TokenizerSource, TrainConfig};

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::checkpoint::{
     TrainState, latest_good_checkpoint, load_checkpoint, prune_checkpoints, read_json,
-    save_checkpoint, write_json,
+    remove_unfinished_checkpoints, save_checkpoint, write_json,
 };
 use super::config::{TokenizerSource, TrainConfig};
 use super::data::{RunData, TOKENIZER_DIR, save_tokenizer};
@@ -219,7 +219,9 @@ impl Trainer {
         let run_dir = run_dir.as_ref().to_path_buf();
         let (_, dir, skipped) = latest_good_checkpoint(&run_dir)?;
         let saved: TrainState = read_json(&dir.join("state.json"))?;
-        let mut trainer = Self::from_data(saved.config.clone(), run_dir, data)?;
+        let mut trainer = Self::from_data(saved.config.clone(), run_dir.clone(), data)?;
+        // Under the run's lock: what a killed process left half written or half deleted goes.
+        remove_unfinished_checkpoints(&run_dir)?;
         let model = trainer.model.clone();
         let optim = adamw(&trainer.config);
         let (model, optim, state) = load_checkpoint(&dir, model, optim)?;
