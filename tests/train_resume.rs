@@ -500,3 +500,89 @@ fn sigkill_anywhere_including_checkpoint_writes_then_resume_matches_an_uninterru
     );
     let _ = std::fs::remove_dir_all(straight_dir);
 }
+
+/// Rewrites `checksums.json` so that edited files pass the checksum and reach the parsers.
+fn reseal(checkpoint: &Path) {
+    let mut sums = std::collections::BTreeMap::new();
+    for file in ["model.bpk", "optim.bpk", "state.json"] {
+        let bytes = std::fs::read(checkpoint.join(file)).unwrap();
+        let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        sums.insert(file, format!("{h:016x}"));
+    }
+    std::fs::write(
+        checkpoint.join("checksums.json"),
+        serde_json::to_string(&sums).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn resume_survives_edited_checkpoint_files_with_typed_errors() {
+    let _serial = serial();
+    let dir = run_dir("edited");
+    let mut first = Trainer::from_data(config(2), dir.clone(), data()).unwrap();
+    first.train_epochs(1, &mut |_| {}).unwrap();
+    drop(first);
+    let checkpoint = dir.join("checkpoints/epoch-0001");
+    let originals: Vec<(&str, Vec<u8>)> = ["model.bpk", "optim.bpk", "state.json"]
+        .into_iter()
+        .map(|f| (f, std::fs::read(checkpoint.join(f)).unwrap()))
+        .collect();
+    // A fixed stream of edits (xorshift): byte flips, truncations and garbage, each file in
+    // turn, with the checksums recomputed so that the parsers see them.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let (mut ok, mut refused) = (0, 0);
+    for case in 0..48 {
+        for (file, bytes) in &originals {
+            std::fs::write(checkpoint.join(file), bytes).unwrap();
+        }
+        let (file, bytes) = &originals[case % 3];
+        let mut edited = bytes.clone();
+        match next() % 3 {
+            0 => {
+                for _ in 0..1 + next() % 8 {
+                    let i = (next() as usize) % edited.len();
+                    edited[i] ^= 1 << (next() % 8);
+                }
+            }
+            1 => edited.truncate((next() as usize) % edited.len()),
+            _ => edited = (0..next() % 256).map(|_| next() as u8).collect(),
+        }
+        std::fs::write(checkpoint.join(file), &edited).unwrap();
+        reseal(&checkpoint);
+        // Ok (an edit the formats tolerate) or a typed error, never a panic or a hang.
+        match Trainer::resume_with_data(&dir, data()) {
+            Ok(t) => {
+                ok += 1;
+                t.state().validate().unwrap();
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    println!("48 edited checkpoints: {ok} resumed, {refused} refused with an error, 0 panics");
+    // A consistent but impossible state: 10^18 epochs done.
+    for (file, bytes) in &originals {
+        std::fs::write(checkpoint.join(file), bytes).unwrap();
+    }
+    let text = String::from_utf8(originals[2].1.clone()).unwrap();
+    let edited = text.replace(
+        "\"sampler_draws\": 1",
+        "\"sampler_draws\": 1000000000000000000",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(checkpoint.join("state.json"), edited).unwrap();
+    reseal(&checkpoint);
+    let err = Trainer::resume_with_data(&dir, data())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sampler_draws"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

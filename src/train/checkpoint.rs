@@ -39,6 +39,62 @@ pub struct TrainState {
     pub best_epoch: Option<usize>,
 }
 
+impl TrainState {
+    /// Checks that the state is one a run can be in (a hand-edited or foreign `state.json`
+    /// must not make a resume misbehave, e.g. replay 10^18 batch orders).
+    ///
+    /// # Errors
+    /// [TrainError::InvalidConfig] naming the inconsistent field.
+    pub fn validate(&self) -> Result<()> {
+        self.config.validate()?;
+        let invalid = |field: &'static str, message: String| {
+            Err(TrainError::InvalidConfig {
+                field,
+                message: format!("state.json: {message}"),
+            })
+        };
+        let c = &self.config;
+        if self.epochs_done == 0 || self.epochs_done > c.epochs {
+            return invalid(
+                "epochs_done",
+                format!("{} is not in 1..={}", self.epochs_done, c.epochs),
+            );
+        }
+        if self.sampler_draws != self.epochs_done {
+            return invalid(
+                "sampler_draws",
+                format!("{} != epochs_done {}", self.sampler_draws, self.epochs_done),
+            );
+        }
+        if self.history.len() != self.epochs_done {
+            return invalid(
+                "history",
+                format!(
+                    "{} entries for {} epochs",
+                    self.history.len(),
+                    self.epochs_done
+                ),
+            );
+        }
+        if self.step > self.schedule.total || self.schedule.peak != c.lr {
+            return invalid(
+                "schedule",
+                format!(
+                    "step {} of {} at peak {} does not fit lr {}",
+                    self.step, self.schedule.total, self.schedule.peak, c.lr
+                ),
+            );
+        }
+        if self
+            .best_epoch
+            .is_some_and(|b| b == 0 || b > self.epochs_done)
+        {
+            return invalid("best_epoch", format!("{:?}", self.best_epoch));
+        }
+        Ok(())
+    }
+}
+
 /// The folder of the checkpoint after `epoch` (1-based) epochs.
 pub fn checkpoint_dir(run_dir: &Path, epoch: usize) -> PathBuf {
     run_dir

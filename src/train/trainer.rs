@@ -225,6 +225,24 @@ impl Trainer {
         let model = trainer.model.clone();
         let optim = adamw(&trainer.config);
         let (model, optim, state) = load_checkpoint(&dir, model, optim)?;
+        state.validate()?;
+        if state.config != trainer.config {
+            return Err(TrainError::InvalidConfig {
+                field: "config",
+                message: format!("{}: state.json changed between reads", dir.display()),
+            });
+        }
+        if state.schedule.total != trainer.state.schedule.total {
+            return Err(TrainError::InvalidConfig {
+                field: "schedule",
+                message: format!(
+                    "{}: {} optimizer steps recorded, the data gives {}: resume with the run's data",
+                    dir.display(),
+                    state.schedule.total,
+                    trainer.state.schedule.total
+                ),
+            });
+        }
         trainer.model = model;
         trainer.optim = optim;
         // The batch orders already drawn.
