@@ -4,6 +4,7 @@
 //!
 //! Each property prints how many inputs it tried (`cargo test ... -- --nocapture`).
 
+#[path = "../../esc-data/tests/fuzz_check/mod.rs"]
 mod fuzz_check;
 
 use esc_metrics::tokenize::WordTokenizer;

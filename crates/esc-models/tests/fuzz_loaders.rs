@@ -7,6 +7,7 @@
 //! Each property prints how many inputs it tried (`cargo test ... -- --nocapture`).
 
 mod common;
+#[path = "../../esc-data/tests/fuzz_check/mod.rs"]
 mod fuzz_check;
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
-//! The runner of the property suites: a fixed seed per property (the same inputs on every run),
-//! a fixed case budget, no regression files, and a printed count of the inputs tried.
+//! The runner of the property suites (esc-metrics and esc-models include this file by `#[path]`):
+//! a fixed seed per property (the same inputs on every run), a fixed case budget, no regression
+//! files, and a printed count of the inputs tried.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
