@@ -2,7 +2,8 @@
 //! generation, with random weights; prints one JSON object per measurement.
 //! Driven by `scripts/bench_bbs.py`, which runs PyTorch on the same shapes and prints the ratios.
 //!
-//! `cargo run --release -p esc-models --example bench_bbs -- small flex`
+//! `cargo run --release -p esc-models --example bench_bbs -- small flex` (`cuda` as the backend
+//! needs `--features cuda`).
 
 use std::time::Instant;
 
@@ -39,7 +40,12 @@ fn main() {
     let base = match backend {
         #[allow(deprecated)]
         "ndarray" => Device::ndarray(),
-        _ => Device::flex(),
+        #[cfg(feature = "cuda")]
+        "cuda" => Device::cuda(0),
+        "flex" => Device::flex(),
+        other => {
+            panic!("unknown backend {other:?} (flex, ndarray, or cuda with the `cuda` feature)")
+        }
     };
     base.seed(0);
     let (src, tgt) = (160, 40);

@@ -1,7 +1,8 @@
 //! STAR timings at the paper sizes as one JSON line, for `scripts/bench_star.py` (which puts
 //! them next to PyTorch's). Same workloads as `benches/star.rs`; median milliseconds.
 //!
-//! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15`
+//! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15 [--devices flex,ndarray]`
+//! (`cuda` in `--devices` needs the `cuda` feature).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -47,6 +48,20 @@ fn input(b: usize, device: &Device) -> StarInput {
     StarInput::new(hidden, ids).mask_pad(Tensor::from_data(TensorData::new(mask, [b, T]), device))
 }
 
+fn device(name: &str) -> Device {
+    match name {
+        "flex" => Device::flex(),
+        // ndarray is deprecated in burn 0.22, but our users named it.
+        #[allow(deprecated)]
+        "ndarray" => Device::ndarray(),
+        #[cfg(feature = "cuda")]
+        "cuda" => Device::cuda(0),
+        other => {
+            panic!("unknown device {other:?} (flex, ndarray, or cuda with the `cuda` feature)")
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let reps = args
@@ -56,10 +71,13 @@ fn main() {
         .map_or(15, |r| r.parse().expect("--reps takes a number"));
 
     let mut all = BTreeMap::new();
-    // ndarray is deprecated in burn 0.22, but our users named it.
-    #[allow(deprecated)]
-    let backends = [("flex", Device::flex()), ("ndarray", Device::ndarray())];
-    for (backend, device) in backends {
+    let names = args
+        .iter()
+        .position(|a| a == "--devices")
+        .and_then(|i| args.get(i + 1))
+        .map_or("flex,ndarray", String::as_str);
+    for backend in names.split(',') {
+        let device = device(backend);
         let mut per_batch = BTreeMap::new();
         for b in [32usize, 64] {
             let mut times = BTreeMap::new();

@@ -22,7 +22,12 @@ pub fn fixture_dir() -> PathBuf {
 /// The devices every parity test runs on (ndarray is deprecated in burn 0.22 but supported here).
 #[allow(deprecated)]
 pub fn devices() -> Vec<(&'static str, Device)> {
-    vec![("flex", Device::flex()), ("ndarray", Device::ndarray())]
+    #[allow(unused_mut)]
+    let mut devices = vec![("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    // `--features star-esc/cuda` (or this crate's `cuda`): the same checks on the first GPU.
+    #[cfg(feature = "cuda")]
+    devices.push(("cuda", Device::cuda(0)));
+    devices
 }
 
 /// The tiny random model, loaded from `model.safetensors`.

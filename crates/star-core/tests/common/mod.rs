@@ -196,5 +196,10 @@ pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 /// named it).
 #[allow(deprecated)]
 pub fn devices() -> Vec<(&'static str, Device)> {
-    vec![("flex", Device::flex()), ("ndarray", Device::ndarray())]
+    #[allow(unused_mut)]
+    let mut devices = vec![("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    // `--features star-esc/cuda` (or this crate's `cuda`): the same checks on the first GPU.
+    #[cfg(feature = "cuda")]
+    devices.push(("cuda", Device::cuda(0)));
+    devices
 }
