@@ -39,6 +39,8 @@ build() {
         cp "$exe" "$BIN/$t"
     done
     cp "$CARGO_TARGET_DIR/debug/examples/star_bench_json" "$CARGO_TARGET_DIR/debug/examples/bench_bbs" "$BIN/"
+    # The tests find their fixtures through the checkout path baked in at build time.
+    pwd >"$BIN/checkout"
     ls -la "$BIN"
 }
 
@@ -56,7 +58,9 @@ run() {
     OUT=${OUT:-/tmp/cuda-check}
     mkdir -p "$OUT"
     # The test binaries find their fixtures through the path of the checkout they were built in.
-    if [ ! -e /work/main ]; then mkdir -p /work && ln -s "$PWD" /work/main; fi
+    local built_in
+    built_in=$(cat $BIN/checkout)
+    if [ ! -e "$built_in" ]; then mkdir -p "$(dirname "$built_in")" && ln -s "$PWD" "$built_in"; fi
     export PYTHONUNBUFFERED=1 RAYON_NUM_THREADS=2 RUST_BACKTRACE=1
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/summary.txt"
     lscpu | grep -E "Model name|^CPU\(s\)" | tee -a "$OUT/summary.txt"
