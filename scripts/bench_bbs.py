@@ -9,9 +9,8 @@ PyTorch runs with 2 threads; the Rust side is `cargo run --release -p esc-models
 
 Run from the repository root, with no other build running:
     CARGO_TARGET_DIR=/root/.cache/star-esc-target /work/venv/bin/python scripts/bench_bbs.py [small|90m ...]
-Options: --rust-bin PATH (a prebuilt bench_bbs binary, on a machine without cargo),
---backends flex,ndarray (Rust side; `cuda` needs a binary built with `--features cuda`),
---torch-device cpu|cuda (PyTorch side; on cuda the timings synchronise the device).
+Options: --rust-bin PATH (a prebuilt bench_bbs binary, on a machine without cargo, see
+scripts/device_bench.sh), --backends flex,ndarray.
 """
 
 import argparse
@@ -19,7 +18,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 
 import torch
@@ -44,34 +42,24 @@ def config(which):
     return BlenderbotSmallConfig(**c)
 
 
-DEVICE = torch.device("cpu")
-
-
-def sync():
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def torch_bench(which):
     torch.manual_seed(0)
     cfg = config(which)
-    model = BlenderbotSmallForConditionalGeneration(cfg).to(DEVICE)
+    model = BlenderbotSmallForConditionalGeneration(cfg)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-5, weight_decay=0.01)
     results = []
     times = []
     b = 8
     for i in range(REPEATS + 1):
-        inp = torch.randint(4, cfg.vocab_size, (b, SRC), device=DEVICE)
-        dec = torch.randint(4, cfg.vocab_size, (b, TGT), device=DEVICE)
-        labels = torch.randint(4, cfg.vocab_size, (b, TGT), device=DEVICE)
-        sync()
+        inp = torch.randint(4, cfg.vocab_size, (b, SRC))
+        dec = torch.randint(4, cfg.vocab_size, (b, TGT))
+        labels = torch.randint(4, cfg.vocab_size, (b, TGT))
         t0 = time.perf_counter()
         out = model(input_ids=inp, attention_mask=torch.ones_like(inp), decoder_input_ids=dec, labels=labels)
         out.loss.backward()
         opt.step()
         opt.zero_grad()
-        sync()
         if i > 0:
             times.append(time.perf_counter() - t0)
     results.append(dict(what="train_step", batch=b, seconds=statistics.median(times)))
@@ -79,14 +67,12 @@ def torch_bench(which):
     for b in (1, 16):
         times = []
         for i in range(min(REPEATS, 3) + 1):
-            inp = torch.randint(4, cfg.vocab_size, (b, SRC), device=DEVICE)
-            sync()
+            inp = torch.randint(4, cfg.vocab_size, (b, SRC))
             t0 = time.perf_counter()
             with torch.no_grad():
                 ids = model.generate(input_ids=inp, attention_mask=torch.ones_like(inp), do_sample=False,
                                      num_beams=1, max_length=41, min_length=41, use_cache=True,
                                      no_repeat_ngram_size=0)
-            sync()
             assert ids.shape[1] == 41
             if i > 0:
                 times.append(time.perf_counter() - t0)
@@ -104,14 +90,11 @@ def rust_bench(which, backend, binary):
 
 
 def main():
-    global DEVICE
     ap = argparse.ArgumentParser()
     ap.add_argument("which", nargs="*", default=["small", "90m"])
-    ap.add_argument("--rust-bin")
+    ap.add_argument("--rust-bin", help="prebuilt bench_bbs binary instead of cargo run")
     ap.add_argument("--backends", default="flex,ndarray")
-    ap.add_argument("--torch-device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
-    DEVICE = torch.device(args.torch_device)
     if not args.rust_bin:
         # Build first so that no compilation overlaps a measurement.
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "esc-models", "--example", "bench_bbs"],
@@ -120,7 +103,7 @@ def main():
     for which in which_list:
         torch_res = {(r["what"], r["batch"]): r["seconds"] for r in torch_bench(which)}
         for (what, b), s in torch_res.items():
-            print(f"{which:5} {what:10} batch {b:2}  torch-{DEVICE.type:4} {s:8.3f} s")
+            print(f"{which:5} {what:10} batch {b:2}  torch      {s:8.3f} s")
         for backend in args.backends.split(","):
             for r in rust_bench(which, backend, args.rust_bin):
                 t = torch_res[(r["what"], r["batch"])]

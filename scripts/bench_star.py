@@ -14,11 +14,10 @@ PyTorch variants:
   of positions).
 
 Usage: /work/venv/bin/python scripts/bench_star.py [--threads 2] [--reps 15] [--no-rust]
-           [--rust-bin PATH] [--devices flex,ndarray] [--torch-device cpu|cuda]
+           [--rust-bin PATH] [--devices flex,ndarray]
 The Rust side is `cargo run --profile bench -p star-core --example star_bench_json`
 (built first; set CARGO_TARGET_DIR as usual), or the prebuilt binary `--rust-bin` (on a machine
-without cargo). On a GPU: `--torch-device cuda --devices cuda` (the Rust binary built with
-`--features cuda`); the timings then synchronise the device after each run.
+without cargo, see scripts/device_bench.sh).
 """
 
 import argparse
@@ -121,32 +120,22 @@ class Star(nn.Module):
         return g[:, None] * r[:, None] + (1 - g[:, None]) * h
 
 
-DEVICE = torch.device("cpu")
-
-
-def sync():
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
-
-
 def median_ms(fn, reps, warmup=2):
     for _ in range(warmup):
         fn()
-    sync()
     times = []
     for _ in range(reps):
         start = time.perf_counter()
         fn()
-        sync()
         times.append((time.perf_counter() - start) * 1e3)
     return statistics.median(times)
 
 
 def bench_torch(b, reps):
     torch.manual_seed(0)
-    star = Star().to(DEVICE)
-    h = torch.randn(b, T, D).to(DEVICE)
-    ids = torch.randint(0, N_STRAT, (b,)).to(DEVICE)
+    star = Star()
+    h = torch.randn(b, T, D)
+    ids = torch.randint(0, N_STRAT, (b,))
     variants = {
         "loop": lambda x: star.forward_loop(x, ids),
         "vec": lambda x: star.forward_vec(x, ids, single_query=False),
@@ -198,12 +187,9 @@ def main():
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--no-rust", action="store_true")
     ap.add_argument("--rust-bin", help="prebuilt star_bench_json binary instead of cargo run")
-    ap.add_argument("--devices", default="flex,ndarray", help="Rust devices (flex, ndarray, cuda)")
-    ap.add_argument("--torch-device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--devices", default="flex,ndarray", help="Rust backends (flex, ndarray)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    global DEVICE
-    DEVICE = torch.device(args.torch_device)
 
     rust = {} if args.no_rust else run_rust(args.reps, args.rust_bin, args.devices)
     rows = []
@@ -217,8 +203,7 @@ def main():
                 row[f"rust_{backend}_loop"] = res[f"b{b}"][f"{mode}_loop"]
             rows.append(row)
 
-    where = torch.cuda.get_device_name() if DEVICE.type == "cuda" else f"{args.threads} threads"
-    print(f"# torch {torch.__version__}, {where}; median ms over {args.reps} runs")
+    print(f"# torch {torch.__version__}, {args.threads} threads; median ms over {args.reps} runs")
     print(json.dumps(rows))
     header = ["batch", "mode", "torch loop", "torch vec", "torch vec_sq"]
     backends = list(rust)

@@ -2,8 +2,7 @@
 //! generation, with random weights; prints one JSON object per measurement.
 //! Driven by `scripts/bench_bbs.py`, which runs PyTorch on the same shapes and prints the ratios.
 //!
-//! `cargo run --release -p esc-models --example bench_bbs -- small flex` (`cuda` as the backend
-//! needs `--features cuda`).
+//! `cargo run --release -p esc-models --example bench_bbs -- small flex`
 
 use std::time::Instant;
 

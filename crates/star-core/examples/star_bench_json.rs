@@ -2,7 +2,6 @@
 //! them next to PyTorch's). Same workloads as `benches/star.rs`; median milliseconds.
 //!
 //! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15 [--devices flex,ndarray]`
-//! (`cuda` in `--devices` needs the `cuda` feature).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
