@@ -12,7 +12,7 @@ use crate::error::Error;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GenerationConfig {
-    /// Longest output, start token included. HF default: 20.
+    /// Longest output, start token included; at least 2. HF default: 20.
     pub max_length: usize,
     /// EOS is banned while the output is shorter than this (start token included). HF default: 0.
     pub min_length: usize,
@@ -131,8 +131,17 @@ impl GenerationConfig {
                 expected,
             })
         };
-        if self.max_length == 0 {
-            return invalid("max_length", "at least 1, found 0".into());
+        // Every decoder prefix holds at least the start token, and HF's `generate` refuses a
+        // `max_length` that leaves no room for a new token (ValueError): so do we, for every
+        // search (beam search would otherwise take one step where greedy takes none).
+        if self.max_length < 2 {
+            return invalid(
+                "max_length",
+                format!(
+                    "at least 2 (the start token and one new token), found {}",
+                    self.max_length
+                ),
+            );
         }
         if self.num_beams == 0 {
             return invalid("num_beams", "at least 1, found 0".into());
@@ -196,6 +205,26 @@ impl GenerationConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_length_without_room_for_a_token_is_refused_for_every_search() {
+        // transformers 4.57.1 raises "Input length of decoder_input_ids is 1, but `max_length`
+        // is set to 1" for greedy and beam search alike.
+        for num_beams in [1, 3] {
+            let c = GenerationConfig {
+                num_beams,
+                ..GenerationConfig::greedy(1)
+            };
+            assert!(matches!(
+                c.validate(),
+                Err(Error::InvalidConfig {
+                    field: "max_length",
+                    ..
+                })
+            ));
+        }
+        assert!(GenerationConfig::greedy(2).validate().is_ok());
+    }
 
     #[test]
     fn hf_keys_parse_and_unknown_keys_are_ignored() {
