@@ -9,6 +9,7 @@
 //! - [`esc_models`]: BlenderBot-Small and the multitask heads, with STAR attached.
 //! - [`esc_metrics`]: the metrics of the ESC literature, value-exact with the reference.
 //! - [`train`]: training and evaluation of BlenderBot-Joint and BlenderBot-Joint + STAR.
+//! - [`analysis`]: gradient conflict, representation clusters and STAR gate statistics of a run.
 //!
 //! ## Feature flags
 //! - `flex` (default): pure-Rust CPU backend.
@@ -20,4 +21,5 @@ pub use esc_metrics;
 pub use esc_models;
 pub use star_core;
 
+pub mod analysis;
 pub mod train;

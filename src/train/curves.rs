@@ -42,6 +42,8 @@ fn line_chart(path: &Path, title: &str, x_desc: &str, series: &[Series]) -> Resu
         (lo - d, hi + d)
     };
     let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
+    // plotters' text layout reads the registered (embedded) font.
+    crate::analysis::register_fonts();
     let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
     let draw = || -> std::result::Result<(), Box<dyn std::error::Error + '_>> {
         root.fill(&WHITE)?;
