@@ -79,6 +79,32 @@ pub enum Error {
         /// What was applied, missing, unused and mismatched.
         report: Box<LoadReport>,
     },
+    /// A tokenizer file is unreadable or malformed, or a text cannot be encoded with it.
+    #[error("{path}: tokenizer: {message}")]
+    Tokenizer {
+        /// The tokenizer file (`tokenizer.json` or `vocab.txt`).
+        path: PathBuf,
+        /// The tokenizers library's message.
+        message: String,
+    },
+    /// A model folder lacks a file it needs.
+    #[error("{dir}: model folder lacks {expected}")]
+    MissingModelFile {
+        /// The folder.
+        dir: PathBuf,
+        /// The file(s) looked for.
+        expected: String,
+    },
+    /// Two inputs that must pair up item by item have different lengths.
+    #[error("{what}: {left} vs {right} items")]
+    LengthMismatch {
+        /// What was paired (e.g. "candidates vs references").
+        what: &'static str,
+        /// Items on the left.
+        left: usize,
+        /// Items on the right.
+        right: usize,
+    },
 }
 
 impl Error {

@@ -6,6 +6,7 @@
 //! - [blenderbot_small]: the encoder-decoder (HF field names), its config and weight I/O
 //!   ([load_hf] for `.safetensors`/`.bin`, burnpack checkpoints, HF SafeTensors export).
 //! - [heads]: the BlenderBot-Joint head ([Head], [HeadConfig]).
+//! - [bert]: a BERT encoder (HF names) and BERTScore ([bert::BertScorer]), for evaluation.
 //! - [EscModel]: backbone + head + optional STAR; losses, validation perplexity, two-stage freeze.
 //! - [generate](mod@generate): greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
 //!
@@ -37,6 +38,7 @@
 //! None: burn without a backend; the [burn::tensor::Device] you pass picks it.
 #![warn(missing_docs)]
 
+pub mod bert;
 pub mod blenderbot_small;
 pub mod error;
 pub mod esc_generate;

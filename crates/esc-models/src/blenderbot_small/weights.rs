@@ -72,7 +72,7 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    fn from_apply(result: ApplyResult, model: &[TensorInfo], file: &[TensorInfo]) -> Self {
+    pub(crate) fn from_apply(result: ApplyResult, model: &[TensorInfo], file: &[TensorInfo]) -> Self {
         let shape_of = |list: &[TensorInfo], name: &str| {
             list.iter()
                 .find(|t| t.name == name)
@@ -289,7 +289,7 @@ fn regex_escape(s: &str) -> String {
     s.replace('.', r"\.")
 }
 
-fn tensor_infos(tensors: &[burn::store::burn_pack::Tensor]) -> Vec<TensorInfo> {
+pub(crate) fn tensor_infos(tensors: &[burn::store::burn_pack::Tensor]) -> Vec<TensorInfo> {
     tensors
         .iter()
         .map(|t| TensorInfo {
@@ -299,7 +299,7 @@ fn tensor_infos(tensors: &[burn::store::burn_pack::Tensor]) -> Vec<TensorInfo> {
         .collect()
 }
 
-fn tensor_infos_from_store<S: ModuleStore>(store: &mut S) -> Result<Vec<TensorInfo>, S::Error> {
+pub(crate) fn tensor_infos_from_store<S: ModuleStore>(store: &mut S) -> Result<Vec<TensorInfo>, S::Error> {
     Ok(store
         .get_all_tensors()?
         .values()
