@@ -407,7 +407,11 @@ fn run(args: Args) -> Result<()> {
         };
         let joint = run(false)?;
         let star = run(true)?;
-        pairs.push(SeedPair { seed, joint, star });
+        pairs.push(SeedPair {
+            seed,
+            base: joint,
+            star,
+        });
         // Written after every seed, so a stopped comparison keeps what it finished.
         let table = compare_markdown(&pairs);
         write_json(&args.out.join("compare.json"), &pairs)?;

@@ -9,7 +9,8 @@
 //! - [evaluate]: test perplexity, strategy metrics, generation and response metrics, written
 //!   as `generations.jsonl`, `metrics.json` and `table.md`.
 //! - [TrainedRun]: a run's checkpoint opened for evaluation or chat; [plot_curves] draws its
-//!   training curves; [compare_markdown] the Joint vs Joint + STAR table over seeds.
+//!   training curves; [compare_markdown] / [compare_heads_markdown] a head without vs with STAR over
+//!   seeds (Table 1 for several heads).
 //!
 //! ```
 //! use star_esc::train::{CheckpointChoice, EvalOptions, TrainConfig, TrainedRun, Trainer, evaluate};
@@ -54,7 +55,7 @@ pub use checkpoint::{
     load_model_weights, prune_checkpoints, read_json, remove_unfinished_checkpoints,
     save_checkpoint, verify_checkpoint, write_json,
 };
-pub use compare::{SeedPair, compare_markdown, mean_std};
+pub use compare::{HeadComparison, SeedPair, compare_heads_markdown, compare_markdown, mean_std};
 pub use config::{DeviceKind, Preset, TokenizerSource, TrainConfig};
 pub use curves::plot_curves;
 pub use data::{RunData, TOKENIZER_DIR, load_tokenizer, save_tokenizer};

@@ -7,7 +7,6 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, EmbeddingConfig, Initializer};
-use burn::tensor::module::linear;
 use burn::tensor::{Bool, Device, Int, Tensor};
 
 use super::config::BlenderbotSmallConfig;
@@ -120,10 +119,13 @@ impl BlenderbotSmallForConditionalGeneration {
 
     /// The tied LM head: `h · sharedᵀ + final_logits_bias`, `[b, t, d] -> [b, t, vocab_size]`.
     pub fn lm_logits(&self, hidden: Tensor<3>) -> Tensor<3> {
+        let [b, t, d] = hidden.dims();
+        // `sharedᵀ` stays a transposed view: a 2-D matmul reads it through its strides, while
+        // `linear` would first copy the whole `[vocab, d]` matrix (every decoding step).
         let weight = self.model.shared.weight.val().transpose();
         let [_, vocab] = weight.dims();
-        let bias = self.final_logits_bias.val().reshape([vocab]);
-        linear(hidden, weight, Some(bias))
+        let logits = hidden.reshape([b * t, d]).matmul(weight) + self.final_logits_bias.val();
+        logits.reshape([b, t, vocab])
     }
 
     /// Decoder logits for `decoder_input_ids` (new positions when a cache is given).
