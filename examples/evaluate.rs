@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example evaluate -- --checkpoint runs/train
 //! cargo run --release --example evaluate -- --checkpoint runs/train --data ../shared/data/esconv --which last
+//! cargo run --release --example evaluate -- --checkpoint runs/train --bertscore-model path/to/all-MiniLM-L6-v2
 //! ```
 
 mod common;
@@ -16,7 +17,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use star_esc::esc_data::{load_splits, sample_splits};
 use star_esc::train::{
-    CheckpointChoice, EvalOptions, RunData, TrainedRun, evaluate, table_markdown,
+    BertScoreSettings, CheckpointChoice, EvalOptions, RunData, TrainedRun, evaluate, table_markdown,
 };
 
 #[derive(Parser, Debug)]
@@ -40,6 +41,16 @@ struct Args {
     /// Sampling seed. Default: the run's.
     #[arg(long)]
     seed: Option<u64>,
+    /// Also compute BERTScore P/R/F with this HF BERT model folder (config.json,
+    /// model.safetensors, tokenizer.json or vocab.txt), e.g. all-MiniLM-L6-v2.
+    #[arg(long)]
+    bertscore_model: Option<PathBuf>,
+    /// The BERTScore layer (bert-score's num_layers). Default: the model's last.
+    #[arg(long, requires = "bertscore_model")]
+    bertscore_layer: Option<usize>,
+    /// Weight BERTScore tokens by their idf over the test references.
+    #[arg(long, requires = "bertscore_model")]
+    bertscore_idf: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -78,11 +89,16 @@ fn run(args: Args) -> Result<()> {
         data.test.len(),
         data_dir.map_or("the sample dataset".into(), |d| d.display().to_string())
     );
-    let options = EvalOptions::paper(
+    let mut options = EvalOptions::paper(
         config.max_target_len,
         config.eval_batch_size,
         args.seed.unwrap_or(config.seed),
     );
+    options.bertscore = args.bertscore_model.as_ref().map(|dir| BertScoreSettings {
+        num_layers: args.bertscore_layer,
+        idf: args.bertscore_idf,
+        ..BertScoreSettings::new(dir)
+    });
     let metrics = evaluate(
         &run.model,
         &data.tokenizer,

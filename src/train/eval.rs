@@ -1,7 +1,8 @@
 //! Evaluation on the test split: teacher-forced perplexity, strategy metrics before / after STAR,
 //! generation with the paper's decoding preset and every esc-metrics response metric. Writes
 //! `generations.jsonl`, `metrics.json`, `table.md` (a row shaped like the paper's Table 1) and
-//! `strategy.md` (per-strategy scores and confusion matrices, before and after STAR).
+//! `strategy.md` (per-strategy scores and confusion matrices, before and after STAR). With
+//! [EvalOptions::bertscore] set, BERTScore P/R/F of the generations joins `metrics.json` and the table.
 
 use std::io::Write;
 use std::path::Path;
@@ -13,6 +14,7 @@ use esc_models::{EscModel, GenerationConfig, ResponseExpert};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
+use super::bertscore::{BertScoreReport, BertScoreSettings, score_generations};
 use super::checkpoint::write_json;
 use super::error::{Result, TrainError};
 use super::validate::teacher_forced;
@@ -32,6 +34,9 @@ pub struct TestMetrics {
     pub strategy_after: StrategyReport,
     /// Response metrics of the generations (percent scale).
     pub generation: GenerationReport,
+    /// BERTScore of the generations (only with [EvalOptions::bertscore]; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bertscore: Option<BertScoreReport>,
 }
 
 /// One generated response, as written to `generations.jsonl`.
@@ -66,6 +71,8 @@ pub struct EvalOptions {
     pub generation: GenerationConfig,
     /// Seed of the sampling.
     pub seed: u64,
+    /// Also score the generations with BERTScore. Default: `None` (not computed).
+    pub bertscore: Option<BertScoreSettings>,
 }
 
 impl EvalOptions {
@@ -78,6 +85,7 @@ impl EvalOptions {
                 ..GenerationConfig::paper()
             },
             seed,
+            bertscore: None,
         }
     }
 }
@@ -93,7 +101,8 @@ fn strategy_name(id: usize) -> String {
 /// into `out_dir`.
 ///
 /// # Errors
-/// Model, metric and I/O errors.
+/// Model, metric and I/O errors; a bad [EvalOptions::bertscore] model folder fails before any
+/// generation.
 pub fn evaluate(
     model: &EscModel,
     tokenizer: &BlenderbotSmallTokenizer,
@@ -103,6 +112,10 @@ pub fn evaluate(
     out_dir: &Path,
 ) -> Result<TestMetrics> {
     std::fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
+    let bert_scorer = match &options.bertscore {
+        Some(settings) => Some(settings.load(device)?),
+        None => None,
+    };
     let batcher = EscBatcher::for_tokenizer(tokenizer);
     let tf = teacher_forced(model, examples, &batcher, options.batch_size, device);
     let mut before = StrategyMetrics::esc();
@@ -120,6 +133,7 @@ pub fn evaluate(
     let mut metrics = GenerationMetrics::esc();
     let path = out_dir.join("generations.jsonl");
     let mut file = std::fs::File::create(&path).map_err(|e| TrainError::io(&path, e))?;
+    let (mut generations, mut references) = (Vec::new(), Vec::new());
     for chunk in examples.chunks(options.batch_size) {
         let refs: Vec<&EscExample> = chunk.iter().collect();
         let batch = batcher.batch_refs(&refs, device);
@@ -135,6 +149,10 @@ pub fn evaluate(
             let generation = tokenizer.decode_with(seq.get(2..).unwrap_or(&[]), &skip);
             let reference = tokenizer.decode_with(&ex.response_ids, &skip);
             metrics.add(&generation, &[reference.as_str()])?;
+            if bert_scorer.is_some() {
+                generations.push(generation.clone());
+                references.push(reference.clone());
+            }
             let record = GenerationRecord {
                 dialog: ex.dialog,
                 turn: ex.turn,
@@ -151,6 +169,16 @@ pub fn evaluate(
         }
     }
 
+    let bertscore = match (&bert_scorer, &options.bertscore) {
+        (Some(scorer), Some(settings)) => Some(score_generations(
+            scorer,
+            settings,
+            &generations,
+            &references,
+            options.batch_size,
+        )?),
+        _ => None,
+    };
     let result = TestMetrics {
         model: if model.star.is_some() {
             "BlenderBot-Joint + STAR".into()
@@ -162,6 +190,7 @@ pub fn evaluate(
         strategy_before: before.finish()?,
         strategy_after: after.finish()?,
         generation: metrics.finish()?,
+        bertscore,
     };
     write_json(&out_dir.join("metrics.json"), &result)?;
     let table = table_markdown(std::slice::from_ref(&result));
@@ -180,13 +209,14 @@ pub fn evaluate(
 
 /// The reported numbers of a [TestMetrics], by column: name, value, and whether higher is
 /// better. F1 and Acc are the strategy macro-F1 and accuracy after STAR, in %; the response
-/// metrics are esc-metrics' (percent scale); D-n is the reference's Distinct variant.
+/// metrics are esc-metrics' (percent scale); D-n is the reference's Distinct variant. BERT-P/R/F
+/// (only when computed) are in % too: 86.13 is the paper's 0.8613.
 pub fn table_columns(m: &TestMetrics) -> Vec<(&'static str, f64, bool)> {
     let g = &m.generation;
     let at = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(f64::NAN);
     let after = &m.strategy_after.classification;
     let before = &m.strategy_before.classification;
-    vec![
+    let mut columns = vec![
         ("F1", 100.0 * after.macro_avg.f1, true),
         ("Acc", 100.0 * after.accuracy, true),
         ("F1 before", 100.0 * before.macro_avg.f1, true),
@@ -201,7 +231,13 @@ pub fn table_columns(m: &TestMetrics) -> Vec<(&'static str, f64, bool)> {
         ("D-3", at(&g.distinct, 2), true),
         ("uni-F1", g.unigram_f1, true),
         ("Len", g.length, true),
-    ]
+    ];
+    if let Some(b) = &m.bertscore {
+        columns.push(("BERT-P", 100.0 * b.precision, true));
+        columns.push(("BERT-R", 100.0 * b.recall, true));
+        columns.push(("BERT-F", 100.0 * b.f1, true));
+    }
+    columns
 }
 
 /// A Markdown table shaped like the paper's Table 1, one row per model, every column of

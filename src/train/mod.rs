@@ -35,6 +35,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bertscore;
 mod checkpoint;
 mod compare;
 mod config;
@@ -50,6 +51,7 @@ mod trained_run;
 mod trainer;
 mod validate;
 
+pub use bertscore::{BertScoreReport, BertScoreSettings};
 pub use checkpoint::{
     TrainState, checkpoint_dir, latest_good_checkpoint, list_checkpoints, load_checkpoint,
     load_model_weights, prune_checkpoints, read_json, remove_unfinished_checkpoints,
