@@ -182,6 +182,24 @@ pub enum Error {
         /// Index of the turn.
         turn: usize,
     },
+    /// Knowledge text of an in-memory dialog that does not parse (example building; files
+    /// are checked when read, with [`Error::InvalidField`]).
+    #[error("dialog {dialog}, {source}")]
+    InvalidKnowledge {
+        /// Index of the dialog in the slice given to example building.
+        dialog: usize,
+        /// The turn, field and problem.
+        #[source]
+        source: crate::KnowledgeError,
+    },
+    /// Knowledge needs a type token the tokenizer does not have.
+    #[error(
+        "knowledge type token {token} is not in the vocabulary: expected a tokenizer with esc_data::KNOWLEDGE_TOKENS added"
+    )]
+    MissingKnowledgeToken {
+        /// The token.
+        token: String,
+    },
     /// A split file holds no dialog at all.
     #[error("{location}: no dialogs: expected at least one record")]
     EmptyFile {

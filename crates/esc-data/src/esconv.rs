@@ -3,7 +3,9 @@
 //! - **Processed splits** (`train.jsonl`, `valid.jsonl`, `test.jsonl`; one dialog per
 //!   line): turns in `dialog`, each `{text, speaker: "usr"|"sys", strategy}` (strategy on
 //!   `sys` turns), plus `emotion_type`, `problem_type`, `situation`, `experience_type`,
-//!   `survey_score`. KEMI-style files add `knowledge` / `heal` to turns.
+//!   `survey_score`. KEMI-style files add `knowledge` (seeker turns) / `heal` (supporter turns):
+//!   tagged text such as `"[xReact] sad [xWant] to rest"` / `"[resp] … [str] … [aff] …"`
+//!   (see [`parse_knowledge_text`]); anything else is an error naming file, line, turn and field.
 //! - **Original release** (`ESConv.json`, one JSON array): turns in `dialog`, each
 //!   `{content, speaker: "seeker"|"supporter", annotation: {strategy}}`; some releases
 //!   spell the strategy `Other` instead of `Others`.
@@ -18,7 +20,9 @@ use serde_json::{Map, Value};
 
 use crate::dialog::{Survey, normalize_whitespace};
 use crate::error::{Location, Record, Result};
+use crate::knowledge::{COMET_EXPECTED, HEAL_EXPECTED};
 use crate::{Dialog, Emotion, Error, Speaker, Strategy, Turn};
+use crate::{KnowledgeKind, parse_knowledge_text};
 
 /// Which of the two ESConv file formats a file is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,13 +245,74 @@ fn parse_turn(value: &Value, format: Format, location: &Location) -> Result<Turn
         Speaker::Seeker => None,
         Speaker::Supporter => Some(parse_strategy(obj, format, location)?),
     };
+    let knowledge = optional_str(obj, "knowledge", location)?;
+    let heal = optional_str(obj, "heal", location)?;
+    check_knowledge(
+        obj,
+        speaker,
+        knowledge.as_deref(),
+        heal.as_deref(),
+        location,
+    )?;
     Ok(Turn {
         speaker,
         text: normalize_whitespace(text),
         strategy,
-        knowledge: optional_str(obj, "knowledge", location)?,
-        heal: optional_str(obj, "heal", location)?,
+        knowledge,
+        heal,
     })
+}
+
+/// KEMI-style fields: `knowledge` (COMET relations) only on seeker turns, `heal` only on
+/// supporter turns, each tagged text that [`parse_knowledge_text`] accepts.
+fn check_knowledge(
+    obj: &Map<String, Value>,
+    speaker: Speaker,
+    knowledge: Option<&str>,
+    heal: Option<&str>,
+    location: &Location,
+) -> Result<()> {
+    let fields = [
+        (
+            "knowledge",
+            knowledge,
+            Speaker::Seeker,
+            &KnowledgeKind::COMET[..],
+            COMET_EXPECTED,
+        ),
+        (
+            "heal",
+            heal,
+            Speaker::Supporter,
+            &KnowledgeKind::HEAL[..],
+            HEAL_EXPECTED,
+        ),
+    ];
+    for (field, text, owner, allowed, expected) in fields {
+        let Some(text) = text else { continue };
+        if speaker != owner {
+            return Err(Error::InvalidField {
+                location: location.clone(),
+                field,
+                expected: match owner {
+                    Speaker::Seeker => {
+                        "no `knowledge` on a supporter turn (it belongs to seeker turns)"
+                    }
+                    Speaker::Supporter => {
+                        "no `heal` on a seeker turn (it belongs to supporter turns)"
+                    }
+                },
+                found: describe(&obj[field]),
+            });
+        }
+        parse_knowledge_text(text, allowed, expected).map_err(|e| Error::InvalidField {
+            location: location.clone(),
+            field,
+            expected,
+            found: describe(&Value::String(e.found)),
+        })?;
+    }
+    Ok(())
 }
 
 fn parse_strategy(

@@ -10,6 +10,11 @@
 //! - labels = `[strategy token] + response + [</s>]`, cut to `max_target_len + 1` (41);
 //! - decoder input = `[<s>] + labels[:-1]`.
 //!
+//! The knowledge segment comes from a [`KnowledgeSource`] ([`build_examples_with`]; KEMI-style
+//! inputs): each segment is its type token's id followed by its text's ids, the segments
+//! concatenated in order. Without a source it is empty, unless [`ExampleConfig::knowledge`] asks
+//! for the data's own fields ([`DataKnowledge`]).
+//!
 //! Utterances are tokenized after whitespace normalisation (already done by the
 //! readers). The ESConv authors' original `codes_zcj` layout (strategy tokens in front
 //! of past supporter turns, no trailing `</s>`) is available as [`InputLayout::Zcj`].
@@ -19,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dialog::normalize_whitespace;
 use crate::error::Result;
+use crate::knowledge::{DataKnowledge, KnowledgeKind, KnowledgeSegment, KnowledgeSource};
 use crate::tokenizer::Tokenize;
 use crate::{Dialog, Emotion, Error, Speaker, Strategy};
 
@@ -54,8 +60,9 @@ pub struct ExampleConfig {
     /// Longest situation segment, in ids. Default 50.
     #[config(default = 50)]
     pub max_situation_len: usize,
-    /// Append the knowledge segment after the context: the last seeker turn's
-    /// `knowledge` followed by this supporter turn's `heal` (KEMI-style data). Default false.
+    /// Append the data's knowledge after the context ([`DataKnowledge`]: the last seeker
+    /// turn's `knowledge` followed by this supporter turn's `heal`) when no
+    /// [`KnowledgeSource`] is given. Default false.
     #[config(default = false)]
     pub knowledge: bool,
 }
@@ -134,16 +141,60 @@ pub fn build_examples<T: Tokenize + ?Sized>(
     Ok(examples)
 }
 
+/// As [`build_examples`], with the knowledge segment of every example from `source`
+/// (KEMI-style inputs).
+///
+/// # Errors
+/// As [`dialog_examples_with`].
+pub fn build_examples_with<T: Tokenize + ?Sized>(
+    dialogs: &[Dialog],
+    tokenizer: &T,
+    config: &ExampleConfig,
+    source: &dyn KnowledgeSource,
+) -> Result<Vec<EscExample>> {
+    let mut examples = Vec::new();
+    for (index, dialog) in dialogs.iter().enumerate() {
+        examples.extend(dialog_examples_with(
+            dialog,
+            index,
+            tokenizer,
+            config,
+            Some(source),
+        )?);
+    }
+    Ok(examples)
+}
+
 /// Builds the examples of one dialog; `dialog_index` is recorded in each example.
 ///
 /// # Errors
-/// [`Error::UnannotatedTurn`] when a supporter turn has no strategy.
+/// As [`dialog_examples_with`].
 pub fn dialog_examples<T: Tokenize + ?Sized>(
     dialog: &Dialog,
     dialog_index: usize,
     tokenizer: &T,
     config: &ExampleConfig,
 ) -> Result<Vec<EscExample>> {
+    dialog_examples_with(dialog, dialog_index, tokenizer, config, None)
+}
+
+/// Builds the examples of one dialog with the knowledge of `source` (`None`: none, or the
+/// data's own when [`ExampleConfig::knowledge`] is set).
+///
+/// # Errors
+/// [`Error::UnannotatedTurn`] when a supporter turn has no strategy,
+/// [`Error::InvalidKnowledge`] for knowledge text that does not parse,
+/// [`Error::MissingKnowledgeToken`] when the tokenizer lacks a type token.
+pub fn dialog_examples_with<T: Tokenize + ?Sized>(
+    dialog: &Dialog,
+    dialog_index: usize,
+    tokenizer: &T,
+    config: &ExampleConfig,
+    source: Option<&dyn KnowledgeSource>,
+) -> Result<Vec<EscExample>> {
+    let source = source.or(config
+        .knowledge
+        .then_some(&DataKnowledge as &dyn KnowledgeSource));
     let special = tokenizer.special_tokens();
     let situation = if config.situation {
         let mut ids = tokenizer.encode(&normalize_whitespace(&dialog.situation));
@@ -155,14 +206,10 @@ pub fn dialog_examples<T: Tokenize + ?Sized>(
     };
 
     let mut context: Vec<Vec<u32>> = Vec::with_capacity(dialog.turns.len());
-    let mut seeker_knowledge: &str = "";
     let mut examples = Vec::new();
     for (i, turn) in dialog.turns.iter().enumerate() {
         let text_ids = tokenizer.encode(&turn.text);
         if turn.speaker == Speaker::Seeker {
-            if let Some(k) = &turn.knowledge {
-                seeker_knowledge = k;
-            }
             context.push(text_ids);
             continue;
         }
@@ -172,12 +219,18 @@ pub fn dialog_examples<T: Tokenize + ?Sized>(
         })?;
         let strategy_id = tokenizer.strategy_token_id(strategy);
         if i > 0 {
-            let knowledge = if config.knowledge {
-                let mut ids = tokenizer.encode(seeker_knowledge);
-                ids.extend(tokenizer.encode(turn.heal.as_deref().unwrap_or("")));
-                Some(ids)
-            } else {
-                None
+            let knowledge = match source {
+                Some(source) => {
+                    let segments =
+                        source
+                            .knowledge(dialog, i)
+                            .map_err(|source| Error::InvalidKnowledge {
+                                dialog: dialog_index,
+                                source,
+                            })?;
+                    Some(knowledge_ids(&segments, tokenizer)?)
+                }
+                None => None,
             };
             let budget = config.max_input_len.saturating_sub(situation.len());
             let mut input_ids = situation.clone();
@@ -216,6 +269,31 @@ pub fn dialog_examples<T: Tokenize + ?Sized>(
         context.push(context_ids);
     }
     Ok(examples)
+}
+
+/// The ids of knowledge segments: per segment, its type token, then its text.
+///
+/// # Errors
+/// [`Error::MissingKnowledgeToken`] when the tokenizer lacks a type token.
+pub(crate) fn knowledge_ids<T: Tokenize + ?Sized>(
+    segments: &[KnowledgeSegment],
+    tokenizer: &T,
+) -> Result<Vec<u32>> {
+    let mut ids = Vec::new();
+    for segment in segments {
+        let type_id = match segment.kind {
+            KnowledgeKind::Strategy(s) => tokenizer.strategy_token_id(s),
+            kind => {
+                let token = kind.token();
+                tokenizer
+                    .added_token_id(&token)
+                    .ok_or(Error::MissingKnowledgeToken { token })?
+            }
+        };
+        ids.push(type_id);
+        ids.extend(tokenizer.encode(&segment.text));
+    }
+    Ok(ids)
 }
 
 /// The context (and knowledge) part of the encoder input, left-truncated to `budget`.
@@ -275,6 +353,10 @@ mod tests {
         }
         fn strategy_token_id(&self, strategy: Strategy) -> u32 {
             900 + strategy.id() as u32
+        }
+        fn added_token_id(&self, token: &str) -> Option<u32> {
+            let i = crate::KNOWLEDGE_TOKENS.iter().position(|&t| t == token)?;
+            Some(950 + i as u32)
         }
     }
 
@@ -342,24 +424,120 @@ mod tests {
     }
 
     #[test]
-    fn knowledge_follows_the_context_and_survives_truncation() {
+    fn data_knowledge_follows_the_context_and_survives_truncation() {
         let mut d = sample();
-        d.turns[2].knowledge = Some("60 61".into());
-        d.turns[3].heal = Some("62".into());
-        let cfg = ExampleConfig::new()
-            .with_knowledge(true)
-            .with_max_input_len(5);
-        let ex = build_examples(&[d], &Numbers, &cfg).unwrap();
-        // ... 22 </s> 60 61 62 (the knowledge segment's </s> is the one dropped)
-        assert_eq!(ex[0].input_ids, [22, 2, 60, 61, 62]);
-        let cfg = cfg.with_max_input_len(160);
-        let mut d = sample();
-        d.turns[2].knowledge = Some("60 61".into());
-        d.turns[3].heal = Some("62".into());
-        let ex = build_examples(&[d], &Numbers, &cfg).unwrap();
-        assert_eq!(ex[0].input_ids, [10, 2, 20, 21, 2, 22, 2, 60, 61, 62]);
+        d.turns[2].knowledge = Some("[xReact] 60 [xWant] 61".into());
+        d.turns[3].heal = Some("[resp] 62".into());
+        let cfg = ExampleConfig::new().with_knowledge(true);
+        let ex = build_examples(std::slice::from_ref(&d), &Numbers, &cfg).unwrap();
+        // context </s>, then [xReact] 60 [xWant] 61 [resp] 62 (its </s> is the one dropped).
+        let knowledge = [950, 60, 952, 61, 955, 62];
+        let mut expected = vec![10, 2, 20, 21, 2, 22, 2];
+        expected.extend(knowledge);
+        assert_eq!(ex[0].input_ids, expected);
+        // Left truncation cuts the context, never the knowledge.
+        let ex = build_examples(
+            std::slice::from_ref(&d),
+            &Numbers,
+            &cfg.with_max_input_len(8),
+        )
+        .unwrap();
+        assert_eq!(ex[0].input_ids, [22, 2, 950, 60, 952, 61, 955, 62]);
         // The last seeker knowledge carries over to later supporter turns (no heal there).
-        assert_eq!(ex[1].input_ids[ex[1].input_ids.len() - 3..], [2, 60, 61]);
+        assert_eq!(
+            ex[1].input_ids[ex[1].input_ids.len() - 5..],
+            [2, 950, 60, 952, 61]
+        );
+        // Labels do not change with knowledge.
+        assert_eq!(ex[0].labels, [907, 30, 31, 32, 2]);
+    }
+
+    /// Returns, for every supporter turn, the strategy of the turn before it and fixed text.
+    struct Fixed;
+
+    impl KnowledgeSource for Fixed {
+        fn knowledge(
+            &self,
+            dialog: &Dialog,
+            turn: usize,
+        ) -> std::result::Result<Vec<KnowledgeSegment>, crate::KnowledgeError> {
+            assert!(turn < dialog.turns.len());
+            Ok(vec![
+                KnowledgeSegment::new(KnowledgeKind::Strategy(Strategy::Information), "80 81"),
+                KnowledgeSegment::new(KnowledgeKind::Aff, "82"),
+            ])
+        }
+    }
+
+    #[test]
+    fn a_knowledge_source_gives_type_token_ids_then_text_ids() {
+        let cfg = ExampleConfig::new().with_max_input_len(9);
+        let ex = build_examples_with(&[sample()], &Numbers, &cfg, &Fixed).unwrap();
+        // [Information] = 906, [aff] = 957; the context is cut on the left.
+        assert_eq!(ex[0].input_ids, [21, 2, 22, 2, 906, 80, 81, 957, 82]);
+        assert_eq!(ex[1].input_ids, [32, 2, 40, 2, 906, 80, 81, 957, 82]);
+        // The data's fields are ignored when a source is given.
+        let mut d = sample();
+        d.turns[3].heal = Some("[resp] 62".into());
+        let with_data = build_examples_with(&[d], &Numbers, &cfg.with_knowledge(true), &Fixed);
+        assert_eq!(with_data.unwrap()[0].input_ids, ex[0].input_ids);
+    }
+
+    #[test]
+    fn bm25_knowledge_is_laid_out_after_the_context() {
+        let pair = |seeker: &str, response: &str, s: Strategy| {
+            dialog(vec![Turn::seeker(seeker), Turn::supporter(response, s)])
+        };
+        // Three unrelated exemplars keep the idf of "40" positive.
+        let train = vec![
+            pair("40 41", "55 56", Strategy::SelfDisclosure),
+            pair("70", "71", Strategy::Others),
+            pair("72", "73", Strategy::Others),
+            pair("74", "75", Strategy::Others),
+        ];
+        let retriever = crate::Bm25Knowledge::new(&train, 1);
+        let ex =
+            build_examples_with(&[sample()], &Numbers, &ExampleConfig::new(), &retriever).unwrap();
+        // Turn 3 asks with "22": no match. Turn 5 asks with "40": the exemplar matches.
+        assert_eq!(ex[0].input_ids, [10, 2, 20, 21, 2, 22, 2]);
+        assert_eq!(ex[1].input_ids[11..], [40, 2, 903, 55, 56]);
+    }
+
+    #[test]
+    fn bad_knowledge_and_missing_type_tokens_are_errors() {
+        let mut d = sample();
+        d.turns[4].knowledge = Some("sad [xReact]".into());
+        let cfg = ExampleConfig::new().with_knowledge(true);
+        let err = build_examples(&[sample(), d], &Numbers, &cfg).unwrap_err();
+        let Error::InvalidKnowledge { dialog: 1, source } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!((source.turn, source.field), (4, "knowledge"));
+        assert!(
+            err.to_string()
+                .contains("dialog 1, turn 4: field `knowledge`")
+        );
+
+        struct NoAddedTokens;
+        impl Tokenize for NoAddedTokens {
+            fn encode(&self, text: &str) -> Vec<u32> {
+                Numbers.encode(text)
+            }
+            fn decode(&self, ids: &[u32]) -> String {
+                Numbers.decode(ids)
+            }
+            fn vocab_size(&self) -> usize {
+                1000
+            }
+            fn special_tokens(&self) -> SpecialTokens {
+                Numbers.special_tokens()
+            }
+            fn strategy_token_id(&self, strategy: Strategy) -> u32 {
+                Numbers.strategy_token_id(strategy)
+            }
+        }
+        let err = build_examples_with(&[sample()], &NoAddedTokens, &cfg, &Fixed).unwrap_err();
+        assert!(matches!(&err, Error::MissingKnowledgeToken { token } if token == "[aff]"));
     }
 
     #[test]

@@ -35,6 +35,7 @@ mod emotion;
 mod error;
 mod esconv;
 mod example;
+mod knowledge;
 mod mt19937;
 pub mod paths;
 mod sample;
@@ -49,7 +50,15 @@ pub use dialog::{Dialog, Speaker, Survey, Turn, normalize_whitespace};
 pub use emotion::{Emotion, UnknownEmotion};
 pub use error::{Error, Location, Record, Result};
 pub use esconv::{Format, read_dialogs, read_jsonl, read_original};
-pub use example::{EscExample, ExampleConfig, InputLayout, build_examples, dialog_examples};
+pub use example::{
+    EscExample, ExampleConfig, InputLayout, build_examples, build_examples_with, dialog_examples,
+    dialog_examples_with,
+};
+pub use knowledge::{
+    Bm25, Bm25Knowledge, Bm25Params, DataKnowledge, Exemplar, KNOWLEDGE_TOKENS, KnowledgeError,
+    KnowledgeKind, KnowledgeSegment, KnowledgeSource, KnowledgeTextError, bm25_tokens,
+    dialog_fingerprint, parse_knowledge_text,
+};
 pub use mt19937::PyRandom;
 pub use paths::{DataDirNotFound, shared_data_dir};
 pub use sample::{sample_dir, sample_splits};

@@ -334,7 +334,10 @@ fn dialog() -> impl Strategy<Value = Dialog> {
                             SupportStrategy::from_id(strategy).unwrap(),
                         )
                     };
-                    turn.knowledge = knowledge;
+                    // KEMI-style knowledge: tagged text, on seeker turns only.
+                    if seeker {
+                        turn.knowledge = knowledge.map(|k| format!("[xReact] {k}"));
+                    }
                     turn
                 })
                 .collect(),

@@ -474,6 +474,10 @@ impl Tokenize for BlenderbotSmallTokenizer {
     fn strategy_token_id(&self, strategy: Strategy) -> u32 {
         self.strategy_ids[strategy.id()]
     }
+
+    fn added_token_id(&self, token: &str) -> Option<u32> {
+        self.added.id(token)
+    }
 }
 
 #[cfg(test)]

@@ -58,4 +58,10 @@ pub trait Tokenize {
     fn special_tokens(&self) -> SpecialTokens;
     /// Id of the added token for `strategy`.
     fn strategy_token_id(&self, strategy: Strategy) -> u32;
+    /// Id of the added token `token` (e.g. the knowledge type token `[xReact]`), `None` when
+    /// the tokenizer has no such added token (the default).
+    fn added_token_id(&self, token: &str) -> Option<u32> {
+        let _ = token;
+        None
+    }
 }
