@@ -5,6 +5,7 @@
 //! cargo run --release --example train -- --data ../shared/data/esconv --preset small --epochs 10
 //! cargo run --release --example train -- --compare --seeds 1,2   # Joint vs Joint + STAR, mean ± std
 //! cargo run --release --example train -- --resume runs/train     # continue a run exactly
+//! cargo run --release --example train -- --head emstremo --no-star  # Emstremo-style head
 //! ```
 
 mod common;
@@ -16,6 +17,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use star_esc::esc_models::{EmstremoConfig, HeadConfig};
 use star_esc::star_core::PoolingMode;
 use star_esc::train::{
     CheckpointChoice, DeviceKind, EvalOptions, Preset, SeedPair, TestMetrics, TokenizerSource,
@@ -35,6 +37,9 @@ enum PresetArg {
 enum HeadArg {
     /// BlenderBot-Joint: the strategy token is the first decoder token.
     Joint,
+    /// Emstremo-style: encoder emotion/strategy classifiers, emotion and strategy embeddings
+    /// prepended to the decoder input, contrastive loss (weights 0.05 / 0.05 / 0.2).
+    Emstremo,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -51,7 +56,7 @@ enum DeviceArg {
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "Train and evaluate BlenderBot-Joint / BlenderBot-Joint + STAR")]
+#[command(about = "Train and evaluate BlenderBot-Joint or Emstremo-style heads, with or without STAR")]
 struct Args {
     /// ESConv folder with {train,valid,test}.jsonl. Default: the shipped sample dataset.
     #[arg(long)]
@@ -76,7 +81,7 @@ struct Args {
     /// Attach STAR (default).
     #[arg(long, overrides_with = "no_star")]
     star: bool,
-    /// BlenderBot-Joint without STAR.
+    /// The head without STAR.
     #[arg(long, overrides_with = "star")]
     no_star: bool,
     /// STAR's pooling.
@@ -154,6 +159,12 @@ fn config(args: &Args) -> Result<TrainConfig> {
     }
     match args.head {
         HeadArg::Joint => {}
+        HeadArg::Emstremo => {
+            c.head = HeadConfig::Emstremo(EmstremoConfig::new(
+                star_esc::esc_data::Strategy::COUNT,
+                star_esc::esc_data::Emotion::COUNT,
+            ))
+        }
     }
     // `--star` and `--no-star` override each other; without either the config decides.
     if args.no_star {

@@ -88,7 +88,11 @@ fn trained_on_ndarray_reopens_on_flex() {
         let refs: Vec<&_> = examples.iter().collect();
         let batch = batcher.batch_refs(&refs, device);
         let out = run.model.forward(&batch, ExpertChoice::Gold);
-        out.logits.into_data().convert::<f32>().to_vec().unwrap()
+        out.logits
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap()
     };
     let train_device = TRAIN_DEVICE.device().unwrap();
     let on_train_device = logits(&trained, &train_device);

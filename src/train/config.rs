@@ -96,7 +96,10 @@ pub struct TrainConfig {
     /// `preset`, and `tokenizer` must be that model's vocabulary. `None`: random initialisation.
     #[serde(default)]
     pub init: Option<PathBuf>,
-    /// Attach STAR (`false` = BlenderBot-Joint).
+    /// The multitask head (default BlenderBot-Joint; missing in older configs = Joint).
+    #[serde(default = "default_head")]
+    pub head: HeadConfig,
+    /// Attach STAR (`false` = the plain head).
     pub star: bool,
     /// STAR's pooling.
     pub pooling: PoolingMode,
@@ -142,6 +145,10 @@ pub struct TrainConfig {
     pub log_every: usize,
 }
 
+fn default_head() -> HeadConfig {
+    HeadConfig::Joint(JointConfig::new(esc_data::Strategy::COUNT))
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
@@ -149,6 +156,7 @@ impl Default for TrainConfig {
             tokenizer: TokenizerSource::TrainBpe(2000),
             preset: Preset::Small,
             init: None,
+            head: default_head(),
             star: true,
             pooling: PoolingMode::Full,
             epochs: 10,
@@ -282,6 +290,12 @@ impl TrainConfig {
                 message: format!("must be positive, got {c}"),
             });
         }
+        if let HeadConfig::Emstremo(h) = &self.head {
+            h.validate().map_err(|e| TrainError::InvalidConfig {
+                field: "head",
+                message: e.to_string(),
+            })?;
+        }
         Ok(())
     }
 
@@ -295,9 +309,12 @@ impl TrainConfig {
                 vocab_size,
                 ..BlenderbotSmallConfig::load(dir.join("config.json"))?
             },
-            None => self
-                .preset
-                .backbone(vocab_size, self.max_input_len.max(self.max_target_len + 2)),
+            // Decoder positions: `<s>` + labels, after the head's prepended embeddings.
+            None => self.preset.backbone(
+                vocab_size,
+                self.max_input_len
+                    .max(self.max_target_len + 2 + self.head.decoder_prefix_len()),
+            ),
         };
         let star = self.star.then(|| {
             StarConfig::reference(backbone.d_model, esc_data::Strategy::COUNT)
@@ -305,7 +322,7 @@ impl TrainConfig {
         });
         Ok(EscModelConfig {
             backbone,
-            head: HeadConfig::Joint(JointConfig::new(esc_data::Strategy::COUNT)),
+            head: self.head.clone(),
             star,
         })
     }

@@ -22,7 +22,7 @@ use super::validate::teacher_forced;
 /// All test metrics of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestMetrics {
-    /// Row name (`BlenderBot-Joint` or `BlenderBot-Joint + STAR`).
+    /// Row name (`BlenderBot-Joint`, `Emstremo`, each optionally `+ STAR`).
     pub model: String,
     /// Test examples.
     pub examples: usize,
@@ -180,10 +180,16 @@ pub fn evaluate(
         _ => None,
     };
     let result = TestMetrics {
-        model: if model.star.is_some() {
-            "BlenderBot-Joint + STAR".into()
-        } else {
-            "BlenderBot-Joint".into()
+        model: {
+            let head = match &model.head {
+                esc_models::Head::Emstremo(_) => "Emstremo",
+                _ => "BlenderBot-Joint",
+            };
+            if model.star.is_some() {
+                format!("{head} + STAR")
+            } else {
+                head.into()
+            }
         },
         examples: examples.len(),
         ppl: tf.nll.perplexity(),

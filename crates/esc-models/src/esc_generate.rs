@@ -10,6 +10,11 @@
 //! response is conditioned on, as in training) instead of re-picking it from each new token's
 //! strategy columns, and with `PoolingMode::Full` the pooling covers the decoded prefix so far
 //! (star-core's incremental cache) instead of only the newest token.
+//!
+//! Emstremo-style head: "before" is its encoder strategy classifier; the emotion and strategy
+//! embeddings (predicted mixture, or the forced strategy) are decoded together with `<s>` in the
+//! first step, so they sit in the KV cache at positions 0 and 1 and every later step attends to
+//! them; STAR only sees the states from `<s>` on, as in training.
 
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use rand::Rng;
@@ -19,6 +24,7 @@ use crate::blenderbot_small::DecoderCache;
 use crate::esc_model::EscModel;
 use crate::generate::search::{SpecialIds, StepDecoder, generate_with};
 use crate::generate::{GenerationConfig, host_rows};
+use crate::heads::PrefixSource;
 
 /// Which expert STAR uses while decoding the response.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -198,19 +204,33 @@ impl EscModel {
         };
         let encoder_rows = host_rows(input_ids.clone());
         let encoder_hidden = self.encode(input_ids, mask_pad.clone());
+        let encoder_logits = self.head.encoder_logits(&encoder_hidden, &mask_pad);
 
-        // Step 1: `<s>` alone; "before" from the pre-STAR logits.
+        // Step 1: `<s>` alone (after the head's prepended embeddings, if any); "before" from the
+        // pre-STAR logits.
         let mut cache = self.backbone.new_cache();
         let mut star_cache = StarCache::new();
         let start_ids = Tensor::<2, Int>::full([b, 1], start as i64, &device);
         let embeds = self.head.decoder_embeds(&self.backbone, start_ids);
-        let h0 = self.backbone.model.decoder.forward_embeds(
-            embeds,
-            &encoder_hidden,
-            &mask_pad,
-            Some(&mut cache),
-        );
-        let before = argmax_rows(self.head.strategy_logits(&self.backbone, &h0));
+        let source = match forced {
+            Some(s) => PrefixSource::Strategies(Box::new(int1(s, &device))),
+            None => PrefixSource::Predicted,
+        };
+        let p = self.head.decoder_prefix_len();
+        let embeds = match self.head.decoder_prefix(encoder_logits.as_ref(), &source) {
+            Some(prefix) => Tensor::cat(vec![prefix, embeds], 1),
+            None => embeds,
+        };
+        let h0 = self
+            .backbone
+            .model
+            .decoder
+            .forward_embeds(embeds, &encoder_hidden, &mask_pad, Some(&mut cache))
+            .slice([0..b, p..p + 1]);
+        let before = match &encoder_logits {
+            Some(l) => argmax_rows(l.strategy.clone()),
+            None => argmax_rows(self.head.strategy_logits(&self.backbone, &h0)),
+        };
         let (after, gate) = match &self.star {
             Some(star) => {
                 let out =

@@ -5,6 +5,14 @@
 //! - the LM logits come from the refined states (`logits = h' · sharedᵀ + bias`);
 //! - `L = (1 - λ) L_LM + λ L_ST`, `L_LM` = token-mean CE of the refined logits over
 //!   `[strategy] + response + [EOS]` (full vocabulary), `L_ST` = CE of the pre-STAR strategy logits.
+//!
+//! With the Emstremo-style head ([crate::heads::emstremo]) the pre-STAR strategy logits are the
+//! head's encoder classifier (its "before" prediction, which also picks STAR's expert at
+//! inference), the emotion and strategy embeddings are prepended to the decoder input and cut
+//! from its output, and the head's weighted terms are added:
+//! `L = (1 - λ) L_LM + λ L_ST + 0.05 L_emo + 0.05 L_str + 0.2 L_con` (λ = 0 without STAR, so
+//! the reference's `L_LM + 0.05 L_emo + 0.05 L_str + 0.2 L_con`; `L_ST` and `L_str` are the same
+//! CE, STAR's schedule adds its λ share on top, as it does on Joint's strategy logits).
 
 use burn::module::{Module, ParamGroup};
 use burn::tensor::{Bool, Device, Int, Tensor};
@@ -13,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use star_core::{Star, StarConfig, StarInput};
 
 use crate::blenderbot_small::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration};
-use crate::heads::{Head, HeadConfig};
+use crate::heads::{EncoderLogits, Head, HeadConfig, LossTerm, PrefixSource};
 use crate::loss::{classification_cross_entropy, cross_entropy, nll_sum};
 
 /// Settings of an [EscModel]: backbone, head and (optionally) STAR.
@@ -54,14 +62,18 @@ pub struct EscModel {
     pub star: Option<Star>,
 }
 
-/// Which expert STAR uses in a teacher-forced pass.
+/// Which expert STAR uses in a teacher-forced pass; for the Emstremo-style head also what the
+/// prepended embeddings encode ([PrefixSource]).
 #[derive(Clone, Debug)]
 pub enum ExpertChoice {
     /// The gold strategy of each example (training and validation, as the reference).
+    /// Emstremo-style prefix: gold emotion and gold strategy.
     Gold,
-    /// Given strategy ids `[batch_size]`.
+    /// Given strategy ids `[batch_size]`. Emstremo-style prefix: these strategies, predicted
+    /// emotion.
     Ids(Box<Tensor<1, Int>>),
-    /// The arg-max of the pre-STAR strategy logits ("before").
+    /// The arg-max of the pre-STAR strategy logits ("before"). Emstremo-style prefix: the
+    /// predicted distributions, as at inference.
     Predicted,
 }
 
@@ -80,17 +92,21 @@ pub struct EscOutput {
     pub gate: Option<Tensor<3>>,
     /// Encoder output `[b, s, d]`.
     pub encoder_hidden: Tensor<3>,
+    /// The head's encoder-side emotion / strategy logits (Emstremo-style), else `None`.
+    pub encoder_logits: Option<EncoderLogits>,
 }
 
 /// The loss terms of a batch.
 #[derive(Clone, Debug)]
 pub struct EscLoss {
-    /// `(1 - λ) L_LM + λ L_ST` (+ head extras), `[1]`.
+    /// `(1 - λ) L_LM + λ L_ST + Σ weight · head term`, `[1]`.
     pub total: Tensor<1>,
     /// `L_LM`, `[1]`.
     pub lm: Tensor<1>,
     /// `L_ST`, `[1]`.
     pub strategy: Tensor<1>,
+    /// The head's weighted extra terms (empty for BlenderBot-Joint).
+    pub head_terms: Vec<LossTerm>,
 }
 
 /// Summed negative log-likelihood and token count of a validation batch.
@@ -127,7 +143,7 @@ impl EscModel {
         star: Option<&StarConfig>,
         device: &Device,
     ) -> Self {
-        let head = head.init(backbone.vocab_size());
+        let head = head.init(backbone.vocab_size(), backbone.d_model(), device);
         let star = star.map(|c| {
             assert_eq!(
                 c.d_model,
@@ -155,16 +171,42 @@ impl EscModel {
     /// If the batch shapes disagree or a length exceeds `max_position_embeddings`.
     pub fn forward(&self, batch: &EscBatch, expert: ExpertChoice) -> EscOutput {
         let encoder_hidden = self.encode(batch.input_ids.clone(), batch.input_mask_pad.clone());
+        let encoder_logits = self
+            .head
+            .encoder_logits(&encoder_hidden, &batch.input_mask_pad);
         let embeds = self
             .head
             .decoder_embeds(&self.backbone, batch.decoder_input_ids.clone());
+        let [b, t, _] = embeds.dims();
+        let source = match &expert {
+            ExpertChoice::Gold => PrefixSource::Gold {
+                emotions: Box::new(batch.emotion_ids.clone()),
+                strategies: Box::new(batch.strategy_ids.clone()),
+            },
+            ExpertChoice::Ids(ids) => PrefixSource::Strategies(ids.clone()),
+            ExpertChoice::Predicted => PrefixSource::Predicted,
+        };
+        let p = self.head.decoder_prefix_len();
+        let embeds = match self.head.decoder_prefix(encoder_logits.as_ref(), &source) {
+            Some(prefix) => Tensor::cat(vec![prefix, embeds], 1),
+            None => embeds,
+        };
         let hidden = self.backbone.model.decoder.forward_embeds(
             embeds,
             &encoder_hidden,
             &batch.input_mask_pad,
             None,
         );
-        let strategy_logits = self.head.strategy_logits(&self.backbone, &hidden);
+        // The LM logits skip the prepended positions.
+        let hidden = if p > 0 {
+            hidden.slice([0..b, p..p + t])
+        } else {
+            hidden
+        };
+        let strategy_logits = match &encoder_logits {
+            Some(l) => l.strategy.clone(),
+            None => self.head.strategy_logits(&self.backbone, &hidden),
+        };
         let (refined, gate) = match &self.star {
             Some(star) => {
                 let ids = match expert {
@@ -187,10 +229,12 @@ impl EscModel {
             refined,
             gate,
             encoder_hidden,
+            encoder_logits,
         }
     }
 
-    /// `(1 - λ) L_LM + λ L_ST` for an output of [EscModel::forward] with gold experts.
+    /// `(1 - λ) L_LM + λ L_ST + Σ weight · head term` for an output of [EscModel::forward] with
+    /// gold experts.
     /// `lambda` comes from `star_core::LambdaSchedule` (pass 0 for BlenderBot-Joint as in
     /// `codes_zcj`, whose only loss is `L_LM` — the strategy token is its first label).
     pub fn loss(&self, out: &EscOutput, batch: &EscBatch, lambda: f64) -> EscLoss {
@@ -198,16 +242,17 @@ impl EscModel {
         let strategy =
             classification_cross_entropy(out.strategy_logits.clone(), batch.strategy_ids.clone());
         let mut total = star_core::combine(lm.clone(), strategy.clone(), lambda);
-        if let Some(extra) =
-            self.head
-                .extra_loss(&out.encoder_hidden, &batch.input_mask_pad, &out.hidden)
-        {
-            total = total + extra;
+        let head_terms = self.head.extra_loss(out, batch);
+        for term in &head_terms {
+            if term.weight != 0.0 {
+                total = total + term.value.clone() * term.weight;
+            }
         }
         EscLoss {
             total,
             lm,
             strategy,
+            head_terms,
         }
     }
 

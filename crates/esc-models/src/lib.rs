@@ -5,7 +5,7 @@
 //!
 //! - [blenderbot_small]: the encoder-decoder (HF field names), its config and weight I/O
 //!   ([load_hf] for `.safetensors`/`.bin`, burnpack checkpoints, HF SafeTensors export).
-//! - [heads]: the BlenderBot-Joint head ([Head], [HeadConfig]).
+//! - [heads]: the BlenderBot-Joint and Emstremo-style heads ([Head], [HeadConfig]).
 //! - [bert]: a BERT encoder (HF names) and BERTScore ([bert::BertScorer]), for evaluation.
 //! - [EscModel]: backbone + head + optional STAR; losses, validation perplexity, two-stage freeze.
 //! - [generate](mod@generate): greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
@@ -58,4 +58,6 @@ pub use error::Error;
 pub use esc_generate::{EscGeneration, ResponseExpert};
 pub use esc_model::{EscLoss, EscModel, EscModelConfig, EscOutput, ExpertChoice, NllStats};
 pub use generate::{GenerationConfig, generate};
-pub use heads::{Head, HeadConfig, JointConfig, JointHead};
+pub use heads::{
+    EmstremoConfig, EmstremoHead, Head, HeadConfig, JointConfig, JointHead, LossTerm, PrefixMode,
+};

@@ -1,0 +1,164 @@
+//! The Emstremo-style head in the training pipeline, on the tiny config and the sample dataset:
+//! every loss term goes down, a checkpoint reloads and evaluates identically (with and without
+//! STAR), and the head's settings travel in the run's config.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::Device;
+use star_esc::esc_data::{EscBatcher, EscExample};
+use star_esc::esc_models::{EmstremoConfig, ExpertChoice, HeadConfig};
+use star_esc::train::{
+    CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, Trainer, evaluate,
+};
+
+fn emstremo() -> HeadConfig {
+    HeadConfig::Emstremo(EmstremoConfig::new(8, 11))
+}
+
+fn config(star: bool) -> TrainConfig {
+    TrainConfig {
+        head: emstremo(),
+        star,
+        epochs: 1,
+        batch_size: 8,
+        warmup: 1,
+        max_input_len: 48,
+        max_target_len: 16,
+        max_train_examples: Some(16),
+        max_eval_examples: Some(8),
+        eval_batch_size: 8,
+        keep_last: 1,
+        log_every: 0,
+        ..TrainConfig::tiny()
+    }
+}
+
+fn data() -> RunData {
+    static DATA: OnceLock<RunData> = OnceLock::new();
+    DATA.get_or_init(|| RunData::load(&config(false)).expect("sample dataset"))
+        .clone()
+}
+
+/// burn's seed is process-wide: tests that train run one at a time.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "star-esc-test-{}-emstremo-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn every_emstremo_loss_term_decreases_on_the_sample_dataset() {
+    let _serial = serial();
+    let data = data();
+    let config = config(false);
+    let device = Device::flex().autodiff();
+    device.seed(config.seed);
+    let mut model = config
+        .model_config(data.vocab_size())
+        .unwrap()
+        .init(&device);
+    let refs: Vec<&EscExample> = data.train.iter().take(16).collect();
+    let batch = EscBatcher::new(0).batch_refs(&refs, &device);
+    let mut optim = AdamWConfig::new().init();
+    let mut history: Vec<[f64; 4]> = Vec::new();
+    for _ in 0..12 {
+        let out = model.forward(&batch, ExpertChoice::Gold);
+        let loss = model.loss(&out, &batch, 0.0);
+        let mut row = [loss.lm.clone().into_scalar::<f64>(), 0.0, 0.0, 0.0];
+        for (k, term) in loss.head_terms.iter().enumerate() {
+            row[k + 1] = term.value.clone().into_scalar::<f64>();
+        }
+        history.push(row);
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        model = optim.step(3e-3, model, grads);
+    }
+    let (first, last) = (history[0], history[history.len() - 1]);
+    for (k, name) in ["L_LM", "L_emo", "L_str", "L_con"].iter().enumerate() {
+        assert!(
+            last[k] < first[k],
+            "{name} did not decrease: {first:?} -> {last:?}"
+        );
+    }
+}
+
+#[test]
+fn an_emstremo_checkpoint_reloads_and_evaluates_identically() {
+    let _serial = serial();
+    for star in [false, true] {
+        let dir = run_dir(if star { "star" } else { "plain" });
+        let mut trainer = Trainer::new(config(star), &dir).unwrap();
+        trainer.train(&mut |_| {}).unwrap();
+        let device = trainer.eval_device();
+        let options = EvalOptions::paper(16, 8, 0);
+        let test = &trainer.data().test;
+        let tokenizer = &trainer.data().tokenizer;
+        let live = trainer.model().valid();
+        let a = evaluate(&live, tokenizer, test, &options, &device, &dir.join("a")).unwrap();
+        let reloaded = TrainedRun::open(&dir, CheckpointChoice::Last, &device).unwrap();
+        assert_eq!(reloaded.config.head, emstremo());
+        let b = evaluate(
+            &reloaded.model,
+            tokenizer,
+            test,
+            &options,
+            &device,
+            &dir.join("b"),
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        let expected = if star { "Emstremo + STAR" } else { "Emstremo" };
+        assert_eq!(a.model, expected);
+        let read =
+            |d: &str| std::fs::read_to_string(dir.join(d).join("generations.jsonl")).unwrap();
+        assert_eq!(read("a"), read("b"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn the_head_travels_in_the_config_and_the_kl_term_is_refused() {
+    // Older configs without a head are BlenderBot-Joint.
+    let mut json = serde_json::to_value(TrainConfig::tiny()).unwrap();
+    json.as_object_mut().unwrap().remove("head");
+    let old: TrainConfig = serde_json::from_value(json).unwrap();
+    assert_eq!(old.head, TrainConfig::tiny().head);
+    assert!(matches!(old.head, HeadConfig::Joint(_)));
+
+    let c = config(true);
+    let back: TrainConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+    assert_eq!(back, c);
+    // Two positions more for the prepended embeddings (the tiny preset has 64).
+    let long = TrainConfig {
+        head: emstremo(),
+        max_input_len: 8,
+        max_target_len: 70,
+        ..TrainConfig::tiny()
+    };
+    let positions = long
+        .model_config(100)
+        .unwrap()
+        .backbone
+        .max_position_embeddings;
+    assert_eq!(positions, 70 + 2 + 2);
+
+    let kl = TrainConfig {
+        head: HeadConfig::Emstremo(EmstremoConfig {
+            emotion_transition: true,
+            ..EmstremoConfig::new(8, 11)
+        }),
+        ..TrainConfig::tiny()
+    };
+    let err = kl.validate().unwrap_err().to_string();
+    assert!(err.contains("emotion_transition"), "{err}");
+}
