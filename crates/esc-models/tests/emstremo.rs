@@ -217,8 +217,8 @@ fn greedy_generation_with_the_kv_cache_matches_teacher_forcing() {
             let ids: Vec<i64> = seq[..end - 1].iter().map(|&x| x as i64).collect();
             let len = ids.len();
             let one = EscBatch {
-                input_ids: b.input_ids.clone().slice([i..i + 1]),
-                input_mask_pad: b.input_mask_pad.clone().slice([i..i + 1]),
+                input_ids: b.input_ids.clone().narrow(0, i, 1),
+                input_mask_pad: b.input_mask_pad.clone().narrow(0, i, 1),
                 decoder_input_ids: Tensor::from_data(TensorData::new(ids, [1, len]), &device),
                 labels: Tensor::<2, Int>::zeros([1, len], &device),
                 decoder_mask_pad: Tensor::<2, Int>::zeros([1, len], &device).equal_elem(1),
