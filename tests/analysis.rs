@@ -288,6 +288,10 @@ fn gradient_cosine_of_a_loss_with_itself_is_one_and_symmetric() {
     assert!(star.norm[0] > 0.0);
     assert_eq!(star.norm[1], 0.0);
     assert!(star.mean[0][1].is_nan());
+    // The backbone without STAR: both losses reach it.
+    let shared = r.group("shared").unwrap();
+    assert!(shared.n_params < all.n_params);
+    assert!(shared.norm[0] > 0.0 && shared.norm[1] > 0.0);
     for name in ["embeddings", "encoder", "decoder"] {
         assert!(r.group(name).unwrap().norm[1] > 0.0, "{name}");
     }

@@ -212,10 +212,13 @@ pub fn gate_stats(records: &[GateRecord]) -> Result<GateStats> {
 }
 
 fn fmt(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.4}")
-    } else {
+    if !v.is_finite() {
         "–".into()
+    } else if v != 0.0 && v.abs() < 1e-3 {
+        // Tiny spreads (an under-trained gate) stay visible.
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.4}")
     }
 }
 

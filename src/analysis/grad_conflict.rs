@@ -66,8 +66,27 @@ impl GradTerm {
     }
 }
 
-/// The parameter groups of the per-group cosines.
-pub const GROUPS: [&str; 6] = ["all", "embeddings", "encoder", "decoder", "STAR", "head"];
+/// The parameter groups of the per-group cosines: `all` parameters, the `shared` backbone
+/// (embeddings + encoder + decoder: what every loss reaches, the paper's shared parameters), and
+/// each part ([param_group]).
+pub const GROUPS: [&str; 7] = [
+    "all",
+    "shared",
+    "embeddings",
+    "encoder",
+    "decoder",
+    "STAR",
+    "head",
+];
+
+/// Whether a parameter of [param_group] `part` belongs to the [GROUPS] entry `group`.
+fn in_group(group: &str, part: &str) -> bool {
+    match group {
+        "all" => true,
+        "shared" => matches!(part, "embeddings" | "encoder" | "decoder"),
+        _ => part == group,
+    }
+}
 
 /// The group of a parameter path (`backbone.model.encoder.layers.0...`): `embeddings` are the
 /// shared token embedding, the position embeddings and the LM bias (the LM head is tied to the
@@ -230,7 +249,7 @@ pub fn grad_conflict(
             let mut n_params = 0;
             for p in 0..per_term[0].len() {
                 let (g, _, numel) = &per_term[0][p];
-                if group != "all" && *g != group {
+                if !in_group(group, g) {
                     continue;
                 }
                 n_params += numel;
@@ -238,7 +257,12 @@ pub fn grad_conflict(
                     per_term.iter().map(|t| t[p].1.as_deref()).collect();
                 gram.add(&vectors);
             }
-            if n_params == 0 {
+            // Empty groups, and `shared` when it is everything (no STAR, no head parameters).
+            let all = stats
+                .iter()
+                .find(|(g, _, _)| *g == "all")
+                .map(|(_, n, _)| *n);
+            if n_params == 0 || (group == "shared" && all == Some(n_params)) {
                 continue;
             }
             match stats.iter_mut().find(|(g, _, _)| *g == group) {
