@@ -18,11 +18,11 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use rand::SeedableRng;
 use star_esc::esc_data::{
-    DecodeOptions, Dialog, Emotion, EscBatcher, ExampleConfig, Speaker, Strategy, Turn,
-    dialog_examples,
+    DecodeOptions, Dialog, Emotion, EscBatcher, ExampleConfig, KNOWLEDGE_TOKENS, Speaker, Strategy,
+    Tokenize, Turn, dialog_examples_with,
 };
 use star_esc::esc_models::{GenerationConfig, ResponseExpert};
-use star_esc::train::{CheckpointChoice, TrainedRun};
+use star_esc::train::{CheckpointChoice, TrainedRun, run_knowledge_source};
 
 #[derive(Parser, Debug)]
 #[command(about = "Chat with a trained BlenderBot-Joint (+ STAR) run")]
@@ -61,10 +61,19 @@ fn run(args: Args) -> Result<()> {
         .with_max_input_len(config.max_input_len)
         .with_max_target_len(config.max_target_len);
     let batcher = EscBatcher::for_tokenizer(&run.tokenizer);
-    let generation = GenerationConfig {
+    // A KEMI-style run retrieves from its training split (`config.data`) as in training.
+    let knowledge = run_knowledge_source(&config)?;
+    let mut generation = GenerationConfig {
         max_length: config.max_target_len + 2,
         ..GenerationConfig::paper()
     };
+    // No knowledge token in a response (the model itself bans the strategy tokens).
+    generation.bad_words_ids.extend(
+        KNOWLEDGE_TOKENS
+            .iter()
+            .filter_map(|t| run.tokenizer.added_token_id(t))
+            .map(|id| vec![id]),
+    );
     let skip = DecodeOptions {
         skip_special_tokens: true,
         ..DecodeOptions::default()
@@ -130,9 +139,10 @@ fn run(args: Args) -> Result<()> {
         probe
             .turns
             .push(turn(Speaker::Supporter, "", Some(Strategy::Others)));
-        let example = dialog_examples(&probe, 0, &run.tokenizer, &examples)?
-            .pop()
-            .context("no supporter turn to answer")?;
+        let example =
+            dialog_examples_with(&probe, 0, &run.tokenizer, &examples, knowledge.as_deref())?
+                .pop()
+                .context("no supporter turn to answer")?;
         let batch = batcher.batch_refs(&[&example], &device);
         let out = match forced {
             Some(s) => run.model.generate_with_strategy(

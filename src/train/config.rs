@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use star_core::{PoolingMode, StarConfig};
 
 use super::error::{Result, TrainError};
+use super::knowledge::KnowledgeConfig;
 
 /// Model size presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +144,11 @@ pub struct TrainConfig {
     pub max_eval_examples: Option<usize>,
     /// Print a line every this many optimizer steps (0 = never).
     pub log_every: usize,
+    /// KEMI-style knowledge input (with the Joint head): knowledge appended to the encoder input,
+    /// 8 knowledge tokens after the strategy tokens ([KnowledgeConfig]). `None` (the default, and
+    /// what older configs mean): none.
+    #[serde(default)]
+    pub knowledge: Option<KnowledgeConfig>,
 }
 
 fn default_head() -> HeadConfig {
@@ -178,6 +184,7 @@ impl Default for TrainConfig {
             max_train_examples: None,
             max_eval_examples: None,
             log_every: 1,
+            knowledge: None,
         }
     }
 }
@@ -290,6 +297,12 @@ impl TrainConfig {
                 message: format!("must be positive, got {c}"),
             });
         }
+        if self.knowledge.is_some() && !matches!(self.head, HeadConfig::Joint(_)) {
+            return Err(TrainError::InvalidConfig {
+                field: "knowledge",
+                message: "KEMI-style knowledge inputs need the Joint head".into(),
+            });
+        }
         if let HeadConfig::Emstremo(h) = &self.head {
             h.validate().map_err(|e| TrainError::InvalidConfig {
                 field: "head",
@@ -320,9 +333,19 @@ impl TrainConfig {
             StarConfig::reference(backbone.d_model, esc_data::Strategy::COUNT)
                 .with_pooling(self.pooling)
         });
+        let mut head = self.head.clone();
+        // KEMI-style: the knowledge tokens follow the strategy tokens at the end of the vocabulary.
+        if self.knowledge.is_some()
+            && let HeadConfig::Joint(joint) = &mut head
+            && joint.first_strategy_token.is_none()
+        {
+            joint.first_strategy_token = Some(
+                vocab_size.saturating_sub(joint.n_strategies + esc_data::KNOWLEDGE_TOKENS.len()),
+            );
+        }
         Ok(EscModelConfig {
             backbone,
-            head: self.head.clone(),
+            head,
             star,
         })
     }

@@ -5,16 +5,17 @@ use std::path::Path;
 use esc_data::tokenizer::{BpeTrainingConfig, TrainedBpe, train_bpe};
 use esc_data::{
     BlenderbotSmallTokenizer, Dialog, EscExample, ExampleConfig, Splits, Tokenize, build_examples,
-    load_splits, sample_splits,
+    build_examples_with, load_splits, sample_splits,
 };
 
 use super::config::{TokenizerSource, TrainConfig};
 use super::error::{Result, TrainError};
+use super::knowledge::add_knowledge_tokens;
 
 /// The examples of the three splits and their tokenizer.
 #[derive(Debug, Clone)]
 pub struct RunData {
-    /// The tokenizer (strategy tokens at the end of the vocabulary).
+    /// The tokenizer (strategy tokens, then any knowledge tokens, at the end of the vocabulary).
     pub tokenizer: BlenderbotSmallTokenizer,
     /// Training examples.
     pub train: Vec<EscExample>,
@@ -41,18 +42,27 @@ impl RunData {
 
     /// Builds the examples of `splits` with `tokenizer`.
     ///
+    /// A KEMI-style run ([TrainConfig::knowledge]) gets the knowledge tokens added to
+    /// `tokenizer` and the knowledge of every example from its source, whose index is built
+    /// from `splits.train`.
+    ///
     /// # Errors
     /// As [RunData::load].
     pub fn from_splits(
         config: &TrainConfig,
         splits: &Splits,
-        tokenizer: BlenderbotSmallTokenizer,
+        mut tokenizer: BlenderbotSmallTokenizer,
     ) -> Result<Self> {
+        add_knowledge_tokens(config, &mut tokenizer)?;
+        let source = config.knowledge.as_ref().map(|k| k.source(&splits.train));
         let ex_config = ExampleConfig::new()
             .with_max_input_len(config.max_input_len)
             .with_max_target_len(config.max_target_len);
         let build = |dialogs: &[Dialog], limit: Option<usize>, split: &'static str| {
-            let mut examples = build_examples(dialogs, &tokenizer, &ex_config)?;
+            let mut examples = match &source {
+                Some(source) => build_examples_with(dialogs, &tokenizer, &ex_config, &**source)?,
+                None => build_examples(dialogs, &tokenizer, &ex_config)?,
+            };
             if let Some(n) = limit {
                 examples.truncate(n);
             }
@@ -72,7 +82,7 @@ impl RunData {
         })
     }
 
-    /// Vocabulary size including the strategy tokens.
+    /// Vocabulary size including the strategy (and knowledge) tokens.
     pub fn vocab_size(&self) -> usize {
         self.tokenizer.vocab_size()
     }

@@ -8,7 +8,9 @@ use std::io::Write;
 use std::path::Path;
 
 use burn::tensor::Device;
-use esc_data::{BlenderbotSmallTokenizer, DecodeOptions, EscBatcher, EscExample, Strategy};
+use esc_data::{
+    BlenderbotSmallTokenizer, DecodeOptions, EscBatcher, EscExample, Strategy, Tokenize,
+};
 use esc_metrics::{GenerationMetrics, GenerationReport, StrategyMetrics, StrategyReport};
 use esc_models::{EscModel, GenerationConfig, ResponseExpert};
 use rand::SeedableRng;
@@ -130,6 +132,15 @@ pub fn evaluate(
         ..DecodeOptions::default()
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
+    let mut generation = options.generation.clone();
+    // As the reference, no added token is generated: the model bans the strategy tokens, this
+    // the knowledge tokens of a KEMI-style vocabulary.
+    generation.bad_words_ids.extend(
+        esc_data::KNOWLEDGE_TOKENS
+            .iter()
+            .filter_map(|t| tokenizer.added_token_id(t))
+            .map(|id| vec![id]),
+    );
     let mut metrics = GenerationMetrics::esc();
     let path = out_dir.join("generations.jsonl");
     let mut file = std::fs::File::create(&path).map_err(|e| TrainError::io(&path, e))?;
@@ -140,7 +151,7 @@ pub fn evaluate(
         let out = model.generate(
             batch.input_ids,
             batch.input_mask_pad,
-            &options.generation,
+            &generation,
             ResponseExpert::After,
             &mut rng,
         )?;
@@ -183,6 +194,13 @@ pub fn evaluate(
         model: {
             let head = match &model.head {
                 esc_models::Head::Emstremo(_) => "Emstremo",
+                // A vocabulary with knowledge tokens: KEMI-style inputs.
+                _ if tokenizer
+                    .added_token_id(esc_data::KNOWLEDGE_TOKENS[0])
+                    .is_some() =>
+                {
+                    "KEMI"
+                }
                 _ => "BlenderBot-Joint",
             };
             if model.star.is_some() {

@@ -45,6 +45,7 @@ mod error;
 mod eval;
 mod grads;
 mod init;
+mod knowledge;
 mod run_lock;
 mod schedule;
 mod trained_run;
@@ -67,6 +68,9 @@ pub use eval::{
 };
 pub use grads::{clip_grad_norm, grad_norm};
 pub use init::build_model;
+pub use knowledge::{
+    KnowledgeConfig, KnowledgeSourceKind, add_knowledge_tokens, run_knowledge_source,
+};
 pub use schedule::LinearWarmup;
 pub use trained_run::{CheckpointChoice, TrainedRun};
 pub use trainer::{TrainEvent, Trainer};

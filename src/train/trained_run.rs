@@ -14,6 +14,7 @@ use super::checkpoint::{
 use super::config::TrainConfig;
 use super::data::TOKENIZER_DIR;
 use super::error::{Result, TrainError};
+use super::knowledge::add_knowledge_tokens;
 
 /// Which checkpoint of a run to open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,7 +35,7 @@ pub struct TrainedRun {
     pub run_dir: PathBuf,
     /// The run's configuration.
     pub config: TrainConfig,
-    /// The run's vocabulary (strategy tokens included).
+    /// The run's vocabulary (strategy tokens and, for a KEMI-style run, knowledge tokens included).
     pub tokenizer: BlenderbotSmallTokenizer,
     /// The checkpoint's epoch (1-based).
     pub epoch: usize,
@@ -88,8 +89,10 @@ impl TrainedRun {
             }
         })?;
         verify_checkpoint(&dir)?;
-        let tokenizer = BlenderbotSmallTokenizer::from_dir(run_dir.join(TOKENIZER_DIR))?;
+        let mut tokenizer = BlenderbotSmallTokenizer::from_dir(run_dir.join(TOKENIZER_DIR))?;
         let config = state.config;
+        // The saved vocabulary holds the BPE only; a KEMI-style run adds its knowledge tokens.
+        add_knowledge_tokens(&config, &mut tokenizer)?;
         // The architecture (for a fine-tuned run read from the pretrained `config.json`); the
         // weights all come from the checkpoint.
         let model = config.model_config(tokenizer.vocab_size())?.init(device);

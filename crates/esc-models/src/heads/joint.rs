@@ -15,8 +15,9 @@ pub struct JointConfig {
     /// Number of strategies (8 in ESConv).
     pub n_strategies: usize,
     /// Vocabulary id of strategy 0; the strategies are consecutive. `None` = the last
-    /// `n_strategies` ids of the vocabulary (BlenderBot-Joint: 54944..54951). A KEMI-style input
-    /// with 8 more knowledge tokens after them sets `vocab_size - 16`.
+    /// `n_strategies` ids of the vocabulary (BlenderBot-Joint: 54944..54951). A KEMI-style
+    /// vocabulary adds its 8 knowledge tokens after the strategy tokens (as the reference does),
+    /// so the strategy tokens keep their ids: it sets `vocab_size - 16` (columns `[-16:-8]`).
     pub first_strategy_token: Option<usize>,
 }
 

@@ -3,9 +3,11 @@
 //!
 //! What a head decides, and where the later heads plug in:
 //! - the **strategy logits** ([Head::strategy_logits]): BlenderBot-Joint reads position 0 of the LM
-//!   logits over the strategy columns; KEMI-style is the same with the columns shifted by its 8
-//!   knowledge tokens (`JointConfig::first_strategy_token`), plus knowledge text in the input
-//!   (an esc-data concern); Emstremo-style uses its encoder classifier instead;
+//!   logits over the strategy columns; KEMI-style is the same head: its 8 knowledge tokens are
+//!   added *after* the strategy tokens (the reference's order), so the strategy tokens keep their
+//!   ids and their columns become `[-16:-8]` (`JointConfig::first_strategy_token`); the knowledge
+//!   text in the input is an esc-data concern (`esc_data::KnowledgeSource`); Emstremo-style uses
+//!   its encoder classifier instead;
 //! - the **strategy token** that conditions the response ([Head::strategy_token]) and the
 //!   **base vocabulary** of validation perplexity ([Head::base_vocab_size]);
 //! - the **inputs** of the backbone ([Head::encoder_embeds], [Head::decoder_embeds]): plain
@@ -45,7 +47,8 @@ pub struct LossTerm {
 /// Which head to build.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum HeadConfig {
-    /// BlenderBot-Joint (and KEMI-style inputs through `first_strategy_token`).
+    /// BlenderBot-Joint (and KEMI-style, whose knowledge tokens follow the strategy tokens:
+    /// `first_strategy_token`).
     Joint(JointConfig),
     /// Emstremo-style: encoder emotion/strategy classifiers, prepended embeddings, contrastive loss.
     Emstremo(EmstremoConfig),
