@@ -6,6 +6,7 @@
 //! cargo run --release --example train -- --compare --seeds 1,2   # Joint vs Joint + STAR, mean ± std
 //! cargo run --release --example train -- --resume runs/train     # continue a run exactly
 //! cargo run --release --example train -- --head emstremo --no-star  # Emstremo-style head
+//! cargo run --release --example train -- --head kemi --knowledge bm25   # KEMI-style inputs
 //! ```
 
 mod common;
@@ -20,9 +21,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use star_esc::esc_models::{EmstremoConfig, HeadConfig};
 use star_esc::star_core::PoolingMode;
 use star_esc::train::{
-    CheckpointChoice, DeviceKind, EvalOptions, Preset, SeedPair, TestMetrics, TokenizerSource,
-    TrainConfig, TrainEvent, TrainedRun, Trainer, compare_markdown, evaluate, plot_curves,
-    read_json, table_markdown, write_json,
+    CheckpointChoice, DeviceKind, EvalOptions, KnowledgeConfig, Preset, SeedPair, TestMetrics,
+    TokenizerSource, TrainConfig, TrainEvent, TrainedRun, Trainer, compare_markdown, evaluate,
+    plot_curves, read_json, table_markdown, write_json,
 };
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -40,6 +41,16 @@ enum HeadArg {
     /// Emstremo-style: encoder emotion/strategy classifiers, emotion and strategy embeddings
     /// prepended to the decoder input, contrastive loss (weights 0.05 / 0.05 / 0.2).
     Emstremo,
+    /// KEMI-style: the Joint head with knowledge appended to the encoder input (`--knowledge`).
+    Kemi,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum KnowledgeArg {
+    /// BM25 retrieval of training-split supporter responses, typed by their strategy.
+    Bm25,
+    /// The data's own `knowledge` (seeker turns) / `heal` (supporter turns) fields.
+    Data,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -78,6 +89,12 @@ struct Args {
     /// The multitask head.
     #[arg(long, value_enum, default_value = "joint")]
     head: HeadArg,
+    /// With `--head kemi`: where the knowledge comes from.
+    #[arg(long, value_enum, default_value = "bm25")]
+    knowledge: KnowledgeArg,
+    /// With `--head kemi --knowledge bm25`: retrieved exemplars per example.
+    #[arg(long, default_value_t = KnowledgeConfig::DEFAULT_TOP_K)]
+    knowledge_top_k: usize,
     /// Attach STAR (default).
     #[arg(long, overrides_with = "no_star")]
     star: bool,
@@ -164,6 +181,12 @@ fn config(args: &Args) -> Result<TrainConfig> {
                 star_esc::esc_data::Strategy::COUNT,
                 star_esc::esc_data::Emotion::COUNT,
             ))
+        }
+        HeadArg::Kemi => {
+            c.knowledge = Some(match args.knowledge {
+                KnowledgeArg::Bm25 => KnowledgeConfig::bm25(args.knowledge_top_k),
+                KnowledgeArg::Data => KnowledgeConfig::data(),
+            })
         }
     }
     // `--star` and `--no-star` override each other; without either the config decides.
