@@ -7,6 +7,7 @@
 //! cargo run --release --example train -- --resume runs/train     # continue a run exactly
 //! cargo run --release --example train -- --head emstremo --no-star  # Emstremo-style head
 //! cargo run --release --example train -- --head kemi --knowledge bm25   # KEMI-style inputs
+//! cargo run --release --example train -- --compare --heads joint,kemi,emstremo   # Table 1: six rows
 //! ```
 
 mod common;
@@ -21,9 +22,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use star_esc::esc_models::{EmstremoConfig, HeadConfig};
 use star_esc::star_core::PoolingMode;
 use star_esc::train::{
-    CheckpointChoice, DeviceKind, EvalOptions, KnowledgeConfig, Preset, SeedPair, TestMetrics,
-    TokenizerSource, TrainConfig, TrainEvent, TrainedRun, Trainer, compare_markdown, evaluate,
-    plot_curves, read_json, table_markdown, write_json,
+    CheckpointChoice, DeviceKind, EvalOptions, HeadComparison, KnowledgeConfig, Preset, SeedPair,
+    TestMetrics, TokenizerSource, TrainConfig, TrainEvent, TrainedRun, Trainer,
+    compare_heads_markdown, evaluate, plot_curves, read_json, table_markdown, write_json,
 };
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -34,7 +35,7 @@ enum PresetArg {
     BlenderbotSmall90m,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum HeadArg {
     /// BlenderBot-Joint: the strategy token is the first decoder token.
     Joint,
@@ -67,7 +68,9 @@ enum DeviceArg {
 }
 
 #[derive(Parser, Debug)]
-#[command(about = "Train and evaluate BlenderBot-Joint or Emstremo-style heads, with or without STAR")]
+#[command(
+    about = "Train and evaluate BlenderBot-Joint, KEMI-style or Emstremo-style heads, with or without STAR"
+)]
 struct Args {
     /// ESConv folder with {train,valid,test}.jsonl. Default: the shipped sample dataset.
     #[arg(long)]
@@ -147,6 +150,50 @@ struct Args {
     /// With `--compare`: repeat for these seeds (comma-separated) and report mean ± std.
     #[arg(long, value_delimiter = ',')]
     seeds: Vec<u64>,
+    /// With `--compare`: compare these heads (comma-separated, e.g. `joint,kemi,emstremo`), each
+    /// without and with STAR, into one Table-1-shaped table. Default: `--head`.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    heads: Vec<HeadArg>,
+}
+
+/// Sets `c` up for `head`: its head configuration and, for KEMI, its knowledge inputs.
+fn apply_head(c: &mut TrainConfig, head: HeadArg, args: &Args) {
+    c.head = TrainConfig::default().head;
+    c.knowledge = None;
+    match head {
+        HeadArg::Joint => {}
+        HeadArg::Emstremo => {
+            c.head = HeadConfig::Emstremo(EmstremoConfig::new(
+                star_esc::esc_data::Strategy::COUNT,
+                star_esc::esc_data::Emotion::COUNT,
+            ))
+        }
+        HeadArg::Kemi => {
+            c.knowledge = Some(match args.knowledge {
+                KnowledgeArg::Bm25 => KnowledgeConfig::bm25(args.knowledge_top_k),
+                KnowledgeArg::Data => KnowledgeConfig::data(),
+            })
+        }
+    }
+}
+
+/// The run folder name of `head` without / with STAR (BlenderBot-Joint's are `joint` and
+/// `star`, as before the other heads existed).
+fn run_name(head: HeadArg, star: bool) -> String {
+    match (head, star) {
+        (HeadArg::Joint, false) => "joint".into(),
+        (HeadArg::Joint, true) => "star".into(),
+        (h, false) => head_name(h).into(),
+        (h, true) => format!("{}-star", head_name(h)),
+    }
+}
+
+fn head_name(head: HeadArg) -> &'static str {
+    match head {
+        HeadArg::Joint => "joint",
+        HeadArg::Kemi => "kemi",
+        HeadArg::Emstremo => "emstremo",
+    }
 }
 
 fn config(args: &Args) -> Result<TrainConfig> {
@@ -174,20 +221,8 @@ fn config(args: &Args) -> Result<TrainConfig> {
     if let Some(t) = &args.tokenizer {
         c.tokenizer = TokenizerSource::Dir(t.clone());
     }
-    match args.head {
-        HeadArg::Joint => {}
-        HeadArg::Emstremo => {
-            c.head = HeadConfig::Emstremo(EmstremoConfig::new(
-                star_esc::esc_data::Strategy::COUNT,
-                star_esc::esc_data::Emotion::COUNT,
-            ))
-        }
-        HeadArg::Kemi => {
-            c.knowledge = Some(match args.knowledge {
-                KnowledgeArg::Bm25 => KnowledgeConfig::bm25(args.knowledge_top_k),
-                KnowledgeArg::Data => KnowledgeConfig::data(),
-            })
-        }
+    if args.head != HeadArg::Joint {
+        apply_head(&mut c, args.head, args);
     }
     // `--star` and `--no-star` override each other; without either the config decides.
     if args.no_star {
@@ -414,6 +449,9 @@ fn run(args: Args) -> Result<()> {
         if !args.seeds.is_empty() {
             bail!("--seeds needs --compare (a single run takes --seed)");
         }
+        if !args.heads.is_empty() {
+            bail!("--heads needs --compare (a single run takes --head)");
+        }
         let metrics = train_and_evaluate(Some(base), &args.out)?;
         println!("\nTest metrics ({} examples):\n", metrics.examples);
         print!("{}", table_markdown(&[metrics]));
@@ -425,32 +463,50 @@ fn run(args: Args) -> Result<()> {
     } else {
         args.seeds.clone()
     };
-    let mut pairs = Vec::new();
+    let heads = if args.heads.is_empty() {
+        vec![args.head]
+    } else {
+        args.heads.clone()
+    };
+    let mut table: Vec<HeadComparison> = heads
+        .iter()
+        .map(|&h| HeadComparison {
+            head: head_name(h).into(),
+            pairs: Vec::new(),
+        })
+        .collect();
     for &seed in &seeds {
-        let run = |star: bool| {
-            let config = TrainConfig {
-                seed,
-                star,
-                ..base.clone()
+        for (i, &head) in heads.iter().enumerate() {
+            let run = |star: bool| {
+                let mut config = TrainConfig {
+                    seed,
+                    star,
+                    ..base.clone()
+                };
+                if !args.heads.is_empty() {
+                    apply_head(&mut config, head, &args);
+                }
+                train_and_evaluate(
+                    Some(config),
+                    &args
+                        .out
+                        .join(format!("seed-{seed}"))
+                        .join(run_name(head, star)),
+                )
             };
-            let name = if star { "star" } else { "joint" };
-            train_and_evaluate(
-                Some(config),
-                &args.out.join(format!("seed-{seed}")).join(name),
-            )
-        };
-        let joint = run(false)?;
-        let star = run(true)?;
-        pairs.push(SeedPair {
-            seed,
-            base: joint,
-            star,
-        });
-        // Written after every seed, so a stopped comparison keeps what it finished.
-        let table = compare_markdown(&pairs);
-        write_json(&args.out.join("compare.json"), &pairs)?;
-        std::fs::write(args.out.join("compare.md"), &table)?;
-        println!("\n{table}");
+            let without = run(false)?;
+            let with = run(true)?;
+            table[i].pairs.push(SeedPair {
+                seed,
+                base: without,
+                star: with,
+            });
+            // Written after every pair, so a stopped comparison keeps what it finished.
+            let markdown = compare_heads_markdown(&table);
+            write_json(&args.out.join("compare.json"), &table)?;
+            std::fs::write(args.out.join("compare.md"), &markdown)?;
+            println!("\n{markdown}");
+        }
     }
     println!(
         "wrote {} and {} in {:.1} s",
