@@ -70,7 +70,7 @@ impl ClusterAnalysis {
         format!(
             "| examples | dim | k | silhouette (k-means) | silhouette (gold strategies) | ARI (k-means vs gold) | inertia |\n\
              |---|---|---|---|---|---|---|\n\
-             | {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.1} |\n",
+             | {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.4e} |\n",
             self.examples,
             self.dim,
             self.k,
