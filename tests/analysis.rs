@@ -12,6 +12,7 @@ use star_esc::analysis::{
     silhouette_score, tsne_2d,
 };
 use star_esc::esc_data::EscBatcher;
+use star_esc::esc_models::{EmstremoConfig, HeadConfig};
 use star_esc::train::{
     CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, Trainer, evaluate,
 };
@@ -295,6 +296,37 @@ fn gradient_cosine_of_a_loss_with_itself_is_one_and_symmetric() {
     for name in ["embeddings", "encoder", "decoder"] {
         assert!(r.group(name).unwrap().norm[1] > 0.0, "{name}");
     }
+}
+
+/// Emstremo-style: the head's loss parts (`L_emo`, `L_str`, `L_con`) join `L_LM` and `L_ST`.
+#[test]
+fn gradient_cosine_includes_the_head_loss_parts() {
+    let _guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let config = TrainConfig {
+        head: HeadConfig::Emstremo(EmstremoConfig::new(8, 11)),
+        ..tiny_config(true)
+    };
+    let data = RunData::load(&config).unwrap();
+    let device = config.device.device().unwrap().autodiff();
+    let model = config
+        .model_config(data.vocab_size())
+        .unwrap()
+        .init(&device);
+    let model = gradient_model(&model);
+    let batcher = EscBatcher::for_tokenizer(&data.tokenizer);
+    let r = grad_conflict(&model, &data.test, &batcher, 4, 1, None, &device).unwrap();
+    assert_eq!(r.terms, ["L_LM", "L_ST", "L_emo", "L_str", "L_con"]);
+    let all = r.group("all").unwrap();
+    assert_eq!(all.mean.len(), 5);
+    for i in 0..5 {
+        assert!((all.mean[i][i] - 1.0).abs() < 1e-9, "term {i}");
+        for j in 0..5 {
+            assert_eq!(all.mean[i][j].to_bits(), all.mean[j][i].to_bits());
+        }
+    }
+    // The encoder classifiers are head parameters: L_emo reaches them, L_LM does not.
+    let head = r.group("head").unwrap();
+    assert!(head.norm[2] > 0.0);
 }
 
 #[test]
