@@ -144,22 +144,14 @@ fn run(args: Args) -> Result<()> {
                 .pop()
                 .context("no supporter turn to answer")?;
         let batch = batcher.batch_refs(&[&example], &device);
-        let out = match forced {
-            Some(s) => run.model.generate_with_strategy(
-                batch.input_ids,
-                batch.input_mask_pad,
-                &generation,
-                &[s.id()],
-                &mut rng,
-            )?,
-            None => run.model.generate(
-                batch.input_ids,
-                batch.input_mask_pad,
-                &generation,
-                ResponseExpert::After,
-                &mut rng,
-            )?,
-        };
+        let forced_ids = forced.map(|s| [s.id()]);
+        let out = run.model.generate_batch(
+            &batch,
+            &generation,
+            ResponseExpert::After,
+            forced_ids.as_ref().map(|s| &s[..]),
+            &mut rng,
+        )?;
         let ids = out.sequences[0].get(2..).unwrap_or(&[]);
         let response = run.tokenizer.decode_with(ids, &skip);
         let name = |id: usize| Strategy::from_id(id).map_or("?", Strategy::name);

@@ -6,6 +6,7 @@
 //! cargo run --release --example train -- --compare --seeds 1,2   # Joint vs Joint + STAR, mean ± std
 //! cargo run --release --example train -- --resume runs/train     # continue a run exactly
 //! cargo run --release --example train -- --head emstremo --no-star  # Emstremo-style head
+//! cargo run --release --example train -- --head emstremo --emstremo-roles   # + speaker-role embeddings
 //! cargo run --release --example train -- --head kemi --knowledge bm25   # KEMI-style inputs
 //! cargo run --release --example train -- --compare --heads joint,kemi,emstremo   # Table 1: six rows
 //! ```
@@ -98,6 +99,10 @@ struct Args {
     /// With `--head kemi --knowledge bm25`: retrieved exemplars per example.
     #[arg(long, default_value_t = KnowledgeConfig::DEFAULT_TOP_K)]
     knowledge_top_k: usize,
+    /// With `--head emstremo` (or emstremo in `--heads`): add speaker-role embeddings to the
+    /// encoder input, as the reference's `--use_role_embed`.
+    #[arg(long)]
+    emstremo_roles: bool,
     /// Attach STAR (default).
     #[arg(long, overrides_with = "no_star")]
     star: bool,
@@ -163,10 +168,13 @@ fn apply_head(c: &mut TrainConfig, head: HeadArg, args: &Args) {
     match head {
         HeadArg::Joint => {}
         HeadArg::Emstremo => {
-            c.head = HeadConfig::Emstremo(EmstremoConfig::new(
-                star_esc::esc_data::Strategy::COUNT,
-                star_esc::esc_data::Emotion::COUNT,
-            ))
+            c.head = HeadConfig::Emstremo(
+                EmstremoConfig::new(
+                    star_esc::esc_data::Strategy::COUNT,
+                    star_esc::esc_data::Emotion::COUNT,
+                )
+                .with_role_embeddings(args.emstremo_roles),
+            )
         }
         HeadArg::Kemi => {
             c.knowledge = Some(match args.knowledge {
@@ -197,6 +205,12 @@ fn head_name(head: HeadArg) -> &'static str {
 }
 
 fn config(args: &Args) -> Result<TrainConfig> {
+    if args.emstremo_roles
+        && args.head != HeadArg::Emstremo
+        && !args.heads.contains(&HeadArg::Emstremo)
+    {
+        bail!("--emstremo-roles needs --head emstremo (or emstremo in --heads with --compare)");
+    }
     let preset = match args.preset {
         PresetArg::Tiny => Preset::Tiny,
         PresetArg::Small => Preset::Small,

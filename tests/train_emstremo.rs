@@ -1,6 +1,6 @@
 //! The Emstremo-style head in the training pipeline, on the tiny config and the sample dataset:
 //! every loss term goes down, a checkpoint reloads and evaluates identically (with and without
-//! STAR), and the head's settings travel in the run's config.
+//! STAR, with speaker-role embeddings), and the head's settings travel in the run's config.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -8,19 +8,28 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::Device;
-use star_esc::esc_data::{EscBatcher, EscExample};
-use star_esc::esc_models::{EmstremoConfig, ExpertChoice, HeadConfig};
+use star_esc::esc_data::{EscBatcher, EscExample, ROLE_PAD, ROLE_SEEKER, ROLE_SUPPORTER};
+use star_esc::esc_models::{EmstremoConfig, ExpertChoice, Head, HeadConfig};
 use star_esc::train::{
     CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, Trainer, evaluate,
 };
 
 fn emstremo() -> HeadConfig {
-    HeadConfig::Emstremo(EmstremoConfig::new(8, 11))
+    roles_head(false)
+}
+
+fn roles_head(roles: bool) -> HeadConfig {
+    HeadConfig::Emstremo(EmstremoConfig::new(8, 11).with_role_embeddings(roles))
 }
 
 fn config(star: bool) -> TrainConfig {
+    config_with(star, false)
+}
+
+/// [config], with or without speaker-role embeddings.
+fn config_with(star: bool, roles: bool) -> TrainConfig {
     TrainConfig {
-        head: emstremo(),
+        head: roles_head(roles),
         star,
         epochs: 1,
         batch_size: 8,
@@ -93,11 +102,63 @@ fn every_emstremo_loss_term_decreases_on_the_sample_dataset() {
 }
 
 #[test]
+fn role_embeddings_train_on_the_sample_dataset() {
+    let _serial = serial();
+    let data = data();
+    let config = config_with(false, true);
+    let device = Device::flex().autodiff();
+    device.seed(config.seed);
+    let mut model = config
+        .model_config(data.vocab_size())
+        .unwrap()
+        .init(&device);
+    let refs: Vec<&EscExample> = data.train.iter().take(16).collect();
+    let batch = EscBatcher::new(0).batch_refs(&refs, &device);
+    // The sample batch has both speakers and padding.
+    let roles = batch
+        .input_roles
+        .clone()
+        .into_data()
+        .try_into_vec_as::<i64>()
+        .unwrap();
+    for role in [ROLE_PAD, ROLE_SEEKER, ROLE_SUPPORTER] {
+        assert!(
+            roles.contains(&i64::from(role)),
+            "no role {role} in {roles:?}"
+        );
+    }
+    let table = |m: &star_esc::esc_models::EscModel| match &m.head {
+        Head::Emstremo(h) => h.role_embedding.as_ref().unwrap().weight.val().into_data(),
+        Head::Joint(_) => unreachable!(),
+    };
+    let before = table(&model);
+    let mut optim = AdamWConfig::new().init();
+    let mut totals = Vec::new();
+    for _ in 0..8 {
+        let out = model.forward(&batch, ExpertChoice::Gold);
+        let loss = model.loss(&out, &batch, 0.0);
+        totals.push(loss.total.clone().into_scalar::<f64>());
+        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+        model = optim.step(3e-3, model, grads);
+    }
+    assert!(
+        totals[totals.len() - 1] < totals[0],
+        "the loss did not decrease: {totals:?}"
+    );
+    // The role table is trained.
+    assert_ne!(table(&model), before);
+}
+
+#[test]
 fn an_emstremo_checkpoint_reloads_and_evaluates_identically() {
     let _serial = serial();
-    for star in [false, true] {
-        let dir = run_dir(if star { "star" } else { "plain" });
-        let mut trainer = Trainer::new(config(star), &dir).unwrap();
+    for (star, roles) in [(false, false), (true, false), (false, true)] {
+        let dir = run_dir(match (star, roles) {
+            (true, _) => "star",
+            (false, true) => "roles",
+            (false, false) => "plain",
+        });
+        let mut trainer = Trainer::new(config_with(star, roles), &dir).unwrap();
         trainer.train(&mut |_| {}).unwrap();
         let device = trainer.eval_device();
         let options = EvalOptions::paper(16, 8, 0);
@@ -106,7 +167,8 @@ fn an_emstremo_checkpoint_reloads_and_evaluates_identically() {
         let live = trainer.model().valid();
         let a = evaluate(&live, tokenizer, test, &options, &device, &dir.join("a")).unwrap();
         let reloaded = TrainedRun::open(&dir, CheckpointChoice::Last, &device).unwrap();
-        assert_eq!(reloaded.config.head, emstremo());
+        assert_eq!(reloaded.config.head, roles_head(roles));
+        assert_eq!(reloaded.model.head.needs_roles(), roles);
         let b = evaluate(
             &reloaded.model,
             tokenizer,

@@ -148,13 +148,8 @@ pub fn evaluate(
     for chunk in examples.chunks(options.batch_size) {
         let refs: Vec<&EscExample> = chunk.iter().collect();
         let batch = batcher.batch_refs(&refs, device);
-        let out = model.generate(
-            batch.input_ids,
-            batch.input_mask_pad,
-            &generation,
-            ResponseExpert::After,
-            &mut rng,
-        )?;
+        let out =
+            model.generate_batch(&batch, &generation, ResponseExpert::After, None, &mut rng)?;
         for (i, ex) in chunk.iter().enumerate() {
             let seq = &out.sequences[i];
             let generation = tokenizer.decode_with(seq.get(2..).unwrap_or(&[]), &skip);

@@ -21,6 +21,9 @@ pub struct EscBatch {
     pub input_ids: Tensor<2, Int>,
     /// Encoder padding mask, `[batch_size, src_len]`, `true` at padding.
     pub input_mask_pad: Tensor<2, Bool>,
+    /// Speaker role of each encoder input id, `[batch_size, src_len]`, padded with
+    /// [`ROLE_PAD`](crate::ROLE_PAD) (see [`EscExample::input_roles`]).
+    pub input_roles: Tensor<2, Int>,
     /// Decoder input ids, `[batch_size, tgt_len]`, padded with the pad id.
     pub decoder_input_ids: Tensor<2, Int>,
     /// Labels, `[batch_size, tgt_len]`, padded with [`IGNORE_INDEX`] (-100).
@@ -44,6 +47,7 @@ pub struct EscBatch {
 ///     turn: 1,
 ///     decoder_input_ids: std::iter::once(1).chain(labels[..labels.len() - 1].iter().copied()).collect(),
 ///     response_ids: labels[1..labels.len() - 1].to_vec(),
+///     input_roles: vec![1; input.len()],
 ///     input_ids: input,
 ///     labels,
 ///     strategy: Strategy::Question,
@@ -76,8 +80,8 @@ impl EscBatcher {
     ///
     /// # Panics
     /// Panics if `items` is empty or an example has no labels, or
-    /// `decoder_input_ids` and `labels` differ in length (examples from
-    /// [`build_examples`](crate::build_examples) never do).
+    /// `decoder_input_ids` and `labels` (or `input_ids` and `input_roles`) differ in length
+    /// (examples from [`build_examples`](crate::build_examples) never do).
     pub fn batch_refs(&self, items: &[&EscExample], device: &Device) -> EscBatch {
         assert!(!items.is_empty(), "cannot batch zero examples");
         for e in items {
@@ -87,10 +91,20 @@ impl EscBatcher {
                 "decoder_input_ids and labels must have the same length"
             );
             assert!(!e.labels.is_empty(), "an example needs at least one label");
+            assert_eq!(
+                e.input_ids.len(),
+                e.input_roles.len(),
+                "input_ids and input_roles must have the same length"
+            );
         }
         let pad = i64::from(self.pad_id);
         let (input_ids, input_mask_pad) =
             pad_rows(items.iter().map(|e| &e.input_ids[..]), pad, device);
+        let (input_roles, _) = pad_rows(
+            items.iter().map(|e| &e.input_roles[..]),
+            i64::from(crate::ROLE_PAD),
+            device,
+        );
         let (decoder_input_ids, decoder_mask_pad) =
             pad_rows(items.iter().map(|e| &e.decoder_input_ids[..]), pad, device);
         let (labels, _) = pad_rows(items.iter().map(|e| &e.labels[..]), IGNORE_INDEX, device);
@@ -101,6 +115,7 @@ impl EscBatcher {
         EscBatch {
             input_ids,
             input_mask_pad,
+            input_roles,
             decoder_input_ids,
             labels,
             decoder_mask_pad,
@@ -153,6 +168,7 @@ mod tests {
             dialog: 0,
             turn: 1,
             input_ids: input.to_vec(),
+            input_roles: input.iter().map(|&id| 1 + id % 3).collect(),
             decoder_input_ids,
             labels: labels.to_vec(),
             response_ids: labels[1..labels.len() - 1].to_vec(),
@@ -188,6 +204,8 @@ mod tests {
             bools(batch.input_mask_pad),
             [false, false, false, false, true, true]
         );
+        // Roles padded with ROLE_PAD (0).
+        assert_eq!(ints(batch.input_roles), [3, 1, 3, 3, 0, 0]);
         assert_eq!(ints(batch.decoder_input_ids), [1, 900, 7, 1, 903, 0]);
         assert_eq!(ints(batch.labels), [900, 7, 2, 903, 2, -100]);
         assert_eq!(

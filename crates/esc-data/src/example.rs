@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::dialog::normalize_whitespace;
 use crate::error::Result;
 use crate::knowledge::{DataKnowledge, KnowledgeKind, KnowledgeSegment, KnowledgeSource};
+use crate::role::{ROLE_KNOWLEDGE, ROLE_SEEKER, ROLE_SUPPORTER};
 use crate::tokenizer::Tokenize;
 use crate::{Dialog, Emotion, Error, Speaker, Strategy};
 
@@ -76,6 +77,9 @@ pub struct EscExample {
     pub turn: usize,
     /// Encoder input ids (at most `max_input_len`).
     pub input_ids: Vec<u32>,
+    /// Speaker role of each encoder input id ([`ROLE_SEEKER`], [`ROLE_SUPPORTER`],
+    /// [`ROLE_KNOWLEDGE`]; see [`crate::ROLE_PAD`]), as long as `input_ids`.
+    pub input_roles: Vec<u32>,
     /// Decoder input ids: `[<s>] + labels[:-1]`.
     pub decoder_input_ids: Vec<u32>,
     /// Labels: `[strategy token] + response + [</s>]`, cut to `max_target_len + 1`.
@@ -205,12 +209,13 @@ pub fn dialog_examples_with<T: Tokenize + ?Sized>(
         Vec::new()
     };
 
-    let mut context: Vec<Vec<u32>> = Vec::with_capacity(dialog.turns.len());
+    // Each past turn's ids with its speaker's role.
+    let mut context: Vec<(Vec<u32>, u32)> = Vec::with_capacity(dialog.turns.len());
     let mut examples = Vec::new();
     for (i, turn) in dialog.turns.iter().enumerate() {
         let text_ids = tokenizer.encode(&turn.text);
         if turn.speaker == Speaker::Seeker {
-            context.push(text_ids);
+            context.push((text_ids, ROLE_SEEKER));
             continue;
         }
         let strategy = turn.strategy.ok_or(Error::UnannotatedTurn {
@@ -234,13 +239,16 @@ pub fn dialog_examples_with<T: Tokenize + ?Sized>(
             };
             let budget = config.max_input_len.saturating_sub(situation.len());
             let mut input_ids = situation.clone();
-            input_ids.extend(encoder_context(
+            let mut input_roles = vec![ROLE_KNOWLEDGE; situation.len()];
+            let (ids, roles) = encoder_context(
                 &context,
                 knowledge.as_deref(),
                 config.layout,
                 special.eos,
                 budget,
-            ));
+            );
+            input_ids.extend(ids);
+            input_roles.extend(roles);
 
             let mut labels = Vec::with_capacity(text_ids.len() + 2);
             labels.push(strategy_id);
@@ -255,6 +263,7 @@ pub fn dialog_examples_with<T: Tokenize + ?Sized>(
                 dialog: dialog_index,
                 turn: i,
                 input_ids,
+                input_roles,
                 decoder_input_ids,
                 labels,
                 response_ids: text_ids.clone(),
@@ -266,7 +275,7 @@ pub fn dialog_examples_with<T: Tokenize + ?Sized>(
             InputLayout::Star => text_ids,
             InputLayout::Zcj => std::iter::once(strategy_id).chain(text_ids).collect(),
         };
-        context.push(context_ids);
+        context.push((context_ids, ROLE_SUPPORTER));
     }
     Ok(examples)
 }
@@ -296,30 +305,37 @@ pub(crate) fn knowledge_ids<T: Tokenize + ?Sized>(
     Ok(ids)
 }
 
-/// The context (and knowledge) part of the encoder input, left-truncated to `budget`.
+/// The context (and knowledge) part of the encoder input, left-truncated to `budget`: the ids
+/// and their roles (a turn's closing `</s>` takes the turn's role).
 fn encoder_context(
-    context: &[Vec<u32>],
+    context: &[(Vec<u32>, u32)],
     knowledge: Option<&[u32]>,
     layout: InputLayout,
     eos: u32,
     budget: usize,
-) -> Vec<u32> {
+) -> (Vec<u32>, Vec<u32>) {
     let mut ids = Vec::new();
-    for turn in context {
+    let mut roles = Vec::new();
+    for (turn, role) in context {
         ids.extend_from_slice(turn);
         ids.push(eos);
+        roles.extend(std::iter::repeat_n(*role, turn.len() + 1));
     }
     match (layout, knowledge) {
         // STAR/KEMI always append the knowledge segment (empty when off) and its EOS,
         // then drop the last EOS: the context's own trailing EOS stays.
-        (InputLayout::Star, knowledge) => ids.extend_from_slice(knowledge.unwrap_or(&[])),
-        (InputLayout::Zcj, Some(knowledge)) => ids.extend_from_slice(knowledge),
+        (InputLayout::Star, knowledge) | (InputLayout::Zcj, knowledge @ Some(_)) => {
+            let knowledge = knowledge.unwrap_or(&[]);
+            ids.extend_from_slice(knowledge);
+            roles.extend(std::iter::repeat_n(ROLE_KNOWLEDGE, knowledge.len()));
+        }
         (InputLayout::Zcj, None) => {
             ids.pop();
+            roles.pop();
         }
     }
     let start = ids.len().saturating_sub(budget);
-    ids.split_off(start)
+    (ids.split_off(start), roles.split_off(start))
 }
 
 #[cfg(test)]
@@ -547,6 +563,62 @@ mod tests {
             .with_max_input_len(6);
         let ex = build_examples(&[sample()], &Numbers, &cfg).unwrap();
         assert_eq!(ex[0].input_ids, [70, 71, 2, 2, 22, 2]);
+    }
+
+    #[test]
+    fn input_roles_follow_the_speakers() {
+        use crate::{EscBatcher, ROLE_PAD};
+        use burn::data::dataloader::batcher::Batcher;
+        use burn::tensor::Device;
+        let (s, p, k) = (ROLE_SEEKER, ROLE_SUPPORTER, ROLE_KNOWLEDGE);
+        // A two-turn dialog: the seeker's turn and its `</s>` are the seeker's.
+        let two = dialog(vec![
+            Turn::seeker("20 21"),
+            Turn::supporter("30", Strategy::Question),
+        ]);
+        let short =
+            build_examples(std::slice::from_ref(&two), &Numbers, &ExampleConfig::new()).unwrap();
+        assert_eq!(short[0].input_ids, [20, 21, 2]);
+        assert_eq!(short[0].input_roles, [s, s, s]);
+        // Supporter turns (the first one too) keep their role, whoever answers now.
+        let ex = build_examples(&[sample()], &Numbers, &ExampleConfig::new()).unwrap();
+        assert_eq!(ex[0].input_roles, [p, p, s, s, s, s, s]);
+        assert_eq!(ex[1].input_roles, [p, p, s, s, s, s, s, p, p, p, p, s, s]);
+        // Padding takes ROLE_PAD in a batch.
+        let batch =
+            EscBatcher::new(0).batch(vec![short[0].clone(), ex[0].clone()], &Device::flex());
+        let roles: Vec<i64> = batch
+            .input_roles
+            .into_data()
+            .try_into_vec_as::<i64>()
+            .unwrap();
+        let pad = i64::from(ROLE_PAD);
+        let row = |r: &[u32]| r.iter().map(|&x| i64::from(x)).collect::<Vec<_>>();
+        let mut expected = row(&short[0].input_roles);
+        expected.extend([pad; 4]);
+        expected.extend(row(&ex[0].input_roles));
+        assert_eq!(roles, expected);
+        // A past supporter turn's strategy token is the supporter's (ZCJ layout).
+        let zcj = ExampleConfig::new().with_layout(InputLayout::Zcj);
+        let ex = build_examples(&[sample()], &Numbers, &zcj).unwrap();
+        assert_eq!(ex[0].input_ids, [900, 10, 2, 20, 21, 2, 22]);
+        assert_eq!(ex[0].input_roles, [p, p, p, s, s, s, s]);
+        // Knowledge (type tokens included) has its own role, and truncation cuts both alike.
+        let cfg = ExampleConfig::new().with_max_input_len(9);
+        let ex = build_examples_with(&[sample()], &Numbers, &cfg, &Fixed).unwrap();
+        assert_eq!(ex[0].input_ids, [21, 2, 22, 2, 906, 80, 81, 957, 82]);
+        assert_eq!(ex[0].input_roles, [s, s, s, s, k, k, k, k, k]);
+        // So has the situation.
+        let cfg = ExampleConfig::new()
+            .with_situation(true)
+            .with_max_input_len(6);
+        let ex = build_examples(&[sample()], &Numbers, &cfg).unwrap();
+        assert_eq!(ex[0].input_ids, [70, 71, 2, 2, 22, 2]);
+        assert_eq!(ex[0].input_roles, [k, k, k, s, s, s]);
+        // Every built example has one role per input id.
+        for e in &ex {
+            assert_eq!(e.input_roles.len(), e.input_ids.len());
+        }
     }
 
     #[test]

@@ -38,6 +38,7 @@ mod example;
 mod knowledge;
 mod mt19937;
 pub mod paths;
+mod role;
 mod sample;
 mod split;
 pub mod stats;
@@ -61,6 +62,7 @@ pub use knowledge::{
 };
 pub use mt19937::PyRandom;
 pub use paths::{DataDirNotFound, shared_data_dir};
+pub use role::{N_ROLES, ROLE_KNOWLEDGE, ROLE_PAD, ROLE_SEEKER, ROLE_SUPPORTER};
 pub use sample::{sample_dir, sample_splits};
 pub use split::{
     ESCONV_SPLIT_SEED, Split, Splits, load_original_split, load_split, load_splits, split_dialogs,

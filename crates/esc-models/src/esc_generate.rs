@@ -17,6 +17,7 @@
 //! them; STAR only sees the states from `<s>` on, as in training.
 
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use esc_data::EscBatch;
 use rand::Rng;
 use star_core::{StarCache, StarInput};
 
@@ -142,7 +143,13 @@ impl EscModel {
         response_expert: ResponseExpert,
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
-        self.generate_impl(input_ids, mask_pad, config, response_expert, None, rng)
+        self.generate_impl(
+            EncoderInput::new(input_ids, mask_pad, None),
+            config,
+            response_expert,
+            None,
+            rng,
+        )
     }
 
     /// As [EscModel::generate], with the response conditioned on the given strategy of each
@@ -160,7 +167,43 @@ impl EscModel {
         strategies: &[usize],
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
-        let [b, _] = input_ids.dims();
+        self.check_strategies(input_ids.dims()[0], strategies)?;
+        self.generate_impl(
+            EncoderInput::new(input_ids, mask_pad, None),
+            config,
+            ResponseExpert::After,
+            Some(strategies),
+            rng,
+        )
+    }
+
+    /// As [EscModel::generate] (`strategies` `None`) or [EscModel::generate_with_strategy]
+    /// (`Some`, one id per example) on a padded batch, with its speaker roles
+    /// ([EscBatch::input_roles]: the encoder input of a head with role embeddings).
+    ///
+    /// # Errors
+    /// [crate::Error::InvalidConfig] if `config` is invalid or `strategies` does not hold one
+    /// valid strategy id per example.
+    pub fn generate_batch<R: Rng + ?Sized>(
+        &self,
+        batch: &EscBatch,
+        config: &GenerationConfig,
+        response_expert: ResponseExpert,
+        strategies: Option<&[usize]>,
+        rng: &mut R,
+    ) -> Result<EscGeneration, crate::Error> {
+        if let Some(s) = strategies {
+            self.check_strategies(batch.input_ids.dims()[0], s)?;
+        }
+        let input = EncoderInput::new(
+            batch.input_ids.clone(),
+            batch.input_mask_pad.clone(),
+            Some(batch.input_roles.clone()),
+        );
+        self.generate_impl(input, config, response_expert, strategies, rng)
+    }
+
+    fn check_strategies(&self, b: usize, strategies: &[usize]) -> Result<(), crate::Error> {
         let n = self.head.n_strategies();
         if strategies.len() != b || strategies.iter().any(|&s| s >= n) {
             return Err(crate::Error::InvalidConfig {
@@ -171,20 +214,12 @@ impl EscModel {
                 ),
             });
         }
-        self.generate_impl(
-            input_ids,
-            mask_pad,
-            config,
-            ResponseExpert::After,
-            Some(strategies),
-            rng,
-        )
+        Ok(())
     }
 
     fn generate_impl<R: Rng + ?Sized>(
         &self,
-        input_ids: Tensor<2, Int>,
-        mask_pad: Tensor<2, Bool>,
+        input: EncoderInput,
         config: &GenerationConfig,
         response_expert: ResponseExpert,
         forced: Option<&[usize]>,
@@ -192,6 +227,20 @@ impl EscModel {
     ) -> Result<EscGeneration, crate::Error> {
         config.validate()?;
         config.validate_ids(self.backbone.vocab_size())?;
+        if self.head.needs_roles() && input.roles.is_none() {
+            return Err(crate::Error::InvalidConfig {
+                path: None,
+                field: "input_roles",
+                expected: "the speaker roles of the encoder input: this head has role \
+                           embeddings (use EscModel::generate_batch)"
+                    .into(),
+            });
+        }
+        let EncoderInput {
+            ids: input_ids,
+            mask_pad,
+            roles,
+        } = input;
         let [b, _] = input_ids.dims();
         let device = input_ids.device();
         let bb = &self.backbone.config;
@@ -203,7 +252,7 @@ impl EscModel {
             pad: config.pad_token_id.unwrap_or(bb.pad_token_id),
         };
         let encoder_rows = host_rows(input_ids.clone());
-        let encoder_hidden = self.encode(input_ids, mask_pad.clone());
+        let encoder_hidden = self.encode_with_roles(input_ids, mask_pad.clone(), roles);
         let encoder_logits = self.head.encoder_logits(&encoder_hidden, &mask_pad);
 
         // Step 1: `<s>` alone (after the head's prepended embeddings, if any); "before" from the
@@ -288,5 +337,23 @@ impl EscModel {
             strategy_after: after,
             gate,
         })
+    }
+}
+
+/// What the encoder reads: ids `[b, s]`, padding mask `[b, s]` (`true` = padding) and, for
+/// heads with role embeddings, the speaker roles `[b, s]`.
+struct EncoderInput {
+    ids: Tensor<2, Int>,
+    mask_pad: Tensor<2, Bool>,
+    roles: Option<Tensor<2, Int>>,
+}
+
+impl EncoderInput {
+    fn new(ids: Tensor<2, Int>, mask_pad: Tensor<2, Bool>, roles: Option<Tensor<2, Int>>) -> Self {
+        Self {
+            ids,
+            mask_pad,
+            roles,
+        }
     }
 }

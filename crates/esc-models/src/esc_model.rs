@@ -159,9 +159,27 @@ impl EscModel {
         }
     }
 
-    /// Encoder output `[b, s, d]` for `input_ids` `[b, s]` (`mask_pad` `true` = padding).
+    /// Encoder output `[b, s, d]` for `input_ids` `[b, s]` (`mask_pad` `true` = padding), without
+    /// speaker roles.
+    ///
+    /// # Panics
+    /// If the head has role embeddings ([Head::needs_roles]): use [EscModel::encode_with_roles].
     pub fn encode(&self, input_ids: Tensor<2, Int>, mask_pad: Tensor<2, Bool>) -> Tensor<3> {
-        let embeds = self.head.encoder_embeds(&self.backbone, input_ids);
+        self.encode_with_roles(input_ids, mask_pad, None)
+    }
+
+    /// As [EscModel::encode], with the speaker `roles` `[b, s]` of the input
+    /// ([EscBatch::input_roles]; used by heads with role embeddings only).
+    ///
+    /// # Panics
+    /// If the head has role embeddings and `roles` is `None`.
+    pub fn encode_with_roles(
+        &self,
+        input_ids: Tensor<2, Int>,
+        mask_pad: Tensor<2, Bool>,
+        roles: Option<Tensor<2, Int>>,
+    ) -> Tensor<3> {
+        let embeds = self.head.encoder_embeds(&self.backbone, input_ids, roles);
         self.backbone.model.encoder.forward_embeds(embeds, mask_pad)
     }
 
@@ -170,7 +188,11 @@ impl EscModel {
     /// # Panics
     /// If the batch shapes disagree or a length exceeds `max_position_embeddings`.
     pub fn forward(&self, batch: &EscBatch, expert: ExpertChoice) -> EscOutput {
-        let encoder_hidden = self.encode(batch.input_ids.clone(), batch.input_mask_pad.clone());
+        let encoder_hidden = self.encode_with_roles(
+            batch.input_ids.clone(),
+            batch.input_mask_pad.clone(),
+            Some(batch.input_roles.clone()),
+        );
         let encoder_logits = self
             .head
             .encoder_logits(&encoder_hidden, &batch.input_mask_pad);

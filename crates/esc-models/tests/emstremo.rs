@@ -23,6 +23,7 @@ fn batch(device: &Device) -> EscBatch {
     EscBatch {
         input_ids: int2("input_ids", device),
         input_mask_pad: mask_pad(device),
+        input_roles: int2("input_ids", device).zeros_like(),
         decoder_input_ids: int2("decoder_input_ids", device),
         decoder_mask_pad: labels.clone().equal_elem(-100),
         labels,
@@ -219,6 +220,7 @@ fn greedy_generation_with_the_kv_cache_matches_teacher_forcing() {
             let one = EscBatch {
                 input_ids: b.input_ids.clone().narrow(0, i, 1),
                 input_mask_pad: b.input_mask_pad.clone().narrow(0, i, 1),
+                input_roles: b.input_roles.clone().narrow(0, i, 1),
                 decoder_input_ids: Tensor::from_data(TensorData::new(ids, [1, len]), &device),
                 labels: Tensor::<2, Int>::zeros([1, len], &device),
                 decoder_mask_pad: Tensor::<2, Int>::zeros([1, len], &device).equal_elem(1),
@@ -291,6 +293,10 @@ fn contrastive_loss_of_one_example_is_zero() {
 fn config_defaults_serde_and_validation() {
     let c: EmstremoConfig = serde_json::from_str("{}").unwrap();
     assert_eq!(c, EmstremoConfig::new(8, 11));
+    // Configs older than the role embeddings parse without them.
+    assert!(!c.role_embeddings);
+    let roles: EmstremoConfig = serde_json::from_str(r#"{"role_embeddings": true}"#).unwrap();
+    assert_eq!(roles, EmstremoConfig::new(8, 11).with_role_embeddings(true));
     assert_eq!(c.inference_prefix, PrefixMode::Mixture);
     let head: HeadConfig =
         serde_json::from_str(r#"{"Emstremo": {"contrastive_weight": 0.5}}"#).unwrap();
@@ -336,4 +342,115 @@ fn batch_norm_running_stats_are_saved_state() {
     let a = floats(m.forward(&b, ExpertChoice::Predicted).logits);
     let r = floats(reloaded.forward(&b, ExpertChoice::Predicted).logits);
     assert_eq!(a, r);
+}
+
+/// The fixture batch with speaker roles: alternating seeker / supporter runs of three, padding
+/// where the input is padded.
+fn with_roles(b: &EscBatch, shift: usize) -> EscBatch {
+    let [n, s] = b.input_ids.dims();
+    let pad: Vec<bool> = b
+        .input_mask_pad
+        .clone()
+        .into_data()
+        .try_into_vec_as::<bool>()
+        .unwrap();
+    let roles: Vec<i64> = (0..n * s)
+        .map(|i| {
+            if pad[i] {
+                i64::from(esc_data::ROLE_PAD)
+            } else if ((i % s + shift) / 3).is_multiple_of(2) {
+                i64::from(esc_data::ROLE_SEEKER)
+            } else {
+                i64::from(esc_data::ROLE_SUPPORTER)
+            }
+        })
+        .collect();
+    EscBatch {
+        input_roles: Tensor::from_data(TensorData::new(roles, [n, s]), &b.input_ids.device()),
+        ..b.clone()
+    }
+}
+
+#[test]
+fn role_embeddings_read_the_roles_in_training_and_generation() {
+    let device = Device::flex();
+    let b = batch(&device);
+    let (r1, r2) = (with_roles(&b, 0), with_roles(&b, 3));
+    let encoded = |m: &EscModel, b: &EscBatch| {
+        floats(m.encode_with_roles(
+            b.input_ids.clone(),
+            b.input_mask_pad.clone(),
+            Some(b.input_roles.clone()),
+        ))
+    };
+    // Off (the default): no table, and the roles are ignored.
+    let off = model(&device, EmstremoConfig::new(8, 11), false);
+    assert!(!off.head.needs_roles());
+    assert_eq!(encoded(&off, &r1), encoded(&off, &r2));
+    assert_eq!(
+        encoded(&off, &r1),
+        floats(off.encode(b.input_ids.clone(), b.input_mask_pad.clone()))
+    );
+    // On: changing only the roles changes the encoder output, the classifiers and the LM.
+    let on = model(
+        &device,
+        EmstremoConfig::new(8, 11).with_role_embeddings(true),
+        false,
+    );
+    assert!(on.head.needs_roles());
+    let Head::Emstremo(h) = &on.head else {
+        unreachable!()
+    };
+    let table = h.role_embedding.as_ref().expect("a role table");
+    assert_eq!(
+        table.weight.dims(),
+        [esc_data::N_ROLES, on.backbone.d_model()]
+    );
+    assert!(max_diff(&encoded(&on, &r1), &encoded(&on, &r2)) > 1e-5);
+    let logits = |b: &EscBatch| floats(on.forward(b, ExpertChoice::Gold).logits);
+    assert!(max_diff(&logits(&r1), &logits(&r2)) > 1e-6);
+    // The roles are added to the embeddings: a zero table is the model without roles.
+    let mut zero = on.clone();
+    if let Head::Emstremo(h) = &mut zero.head {
+        let t = h.role_embedding.take().unwrap();
+        h.role_embedding = Some(burn::nn::Embedding {
+            weight: burn::module::Param::from_tensor(t.weight.val().zeros_like()),
+        });
+    }
+    let mut plain = on.clone();
+    if let Head::Emstremo(h) = &mut plain.head {
+        h.role_embedding = None;
+    }
+    assert!(max_diff(&encoded(&zero, &r1), &encoded(&plain, &r1)) < 1e-6);
+
+    // Generation encodes with the batch's roles: its "before" is the teacher-forced encoder
+    // prediction for those roles; without roles it is an error, not a silent fallback.
+    let config = GenerationConfig::greedy(6);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    for rb in [&r1, &r2] {
+        let g = on
+            .generate_batch(rb, &config, ResponseExpert::After, None, &mut rng)
+            .unwrap();
+        let out = on.forward(rb, ExpertChoice::Predicted);
+        let tf = out.encoder_logits.unwrap().strategy.argmax(1).reshape([2]);
+        let tf: Vec<usize> = tf
+            .into_data()
+            .try_into_vec_as::<i64>()
+            .unwrap()
+            .into_iter()
+            .map(|x| x as usize)
+            .collect();
+        assert_eq!(g.strategy_before, tf);
+    }
+    let err = on
+        .generate(
+            b.input_ids.clone(),
+            b.input_mask_pad.clone(),
+            &config,
+            ResponseExpert::After,
+            &mut rng,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("input_roles"), "{err}");
 }

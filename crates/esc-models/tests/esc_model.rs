@@ -19,6 +19,7 @@ fn batch(device: &Device) -> EscBatch {
     EscBatch {
         input_ids: int2("input_ids", device),
         input_mask_pad: mask_pad(device),
+        input_roles: int2("input_ids", device).zeros_like(),
         decoder_input_ids: int2("decoder_input_ids", device),
         decoder_mask_pad: labels.clone().equal_elem(-100),
         labels,

@@ -70,6 +70,7 @@ fn batch(inputs: &[Vec<i64>], labels: &[Vec<i64>], device: &Device) -> EscBatch 
     let decoder_input_ids = ints(&decoder, device);
     EscBatch {
         input_mask_pad: input_ids.clone().equal_elem(0),
+        input_roles: input_ids.zeros_like(),
         decoder_mask_pad: labels.clone().equal_elem(-100),
         input_ids,
         decoder_input_ids,

@@ -16,8 +16,16 @@
 //! validation perplexity (position 0 excluded, base vocabulary) and STAR's "after" prediction
 //! (arg-max of the refined LM logits' strategy columns at `<s>`) are shared with the Joint head.
 //!
-//! Not implemented: the reference's COMET cross-attentions, the speaker-role embeddings
-//! (`rl_emb_ratio`), and the emotion-transition KL term, which needs a 28-way GoEmotions
+//! Optional **speaker-role embeddings** ([EmstremoConfig::role_embeddings], off by default): an
+//! `Embedding(esc_data::N_ROLES, d_model)` indexed by the per-token roles of the encoder input
+//! ([esc_data::EscExample::input_roles]: seeker, supporter, knowledge/situation, padding) and
+//! added to the scaled token embeddings, before the positions. The reference multiplies its
+//! `[SEK]`/`[SPT]` role embedding by `rl_emb_ratio` (−1.0 in its shipped config); as the table is
+//! learned from a zero-mean normal init, a fixed factor −1 is a reparametrisation of the same
+//! model, so the embedding is added with factor 1 (and not multiplied by `embed_scale`). The
+//! knowledge role is ours: the reference's encoder input has no knowledge.
+//!
+//! Not implemented: the reference's COMET cross-attentions and the emotion-transition KL term, which needs a 28-way GoEmotions
 //! distribution of each gold response (`add_emo.py`) that ESConv does not carry
 //! ([EmstremoConfig::emotion_transition] is rejected by [EmstremoConfig::validate]).
 
@@ -99,6 +107,10 @@ pub struct EmstremoConfig {
     /// Standard deviation of the new weights' normal init (0.02, BlenderBot's `init_std`).
     #[serde(default = "default_init_std")]
     pub init_std: f64,
+    /// Add a learned speaker-role embedding to the encoder input embeddings (the reference's
+    /// `--use_role_embed`). Default false, so older configs and checkpoints load unchanged.
+    #[serde(default)]
+    pub role_embeddings: bool,
 }
 
 impl EmstremoConfig {
@@ -115,7 +127,14 @@ impl EmstremoConfig {
             inference_prefix: PrefixMode::Mixture,
             emotion_transition: false,
             init_std: default_init_std(),
+            role_embeddings: false,
         }
+    }
+
+    /// With or without speaker-role embeddings on the encoder input.
+    pub fn with_role_embeddings(mut self, role_embeddings: bool) -> Self {
+        self.role_embeddings = role_embeddings;
+        self
     }
 
     /// Checks the values.
@@ -231,6 +250,8 @@ pub struct EmstremoHead {
     pub weights: [f64; 3],
     /// Arg-max instead of mixture at inference.
     pub argmax_prefix: bool,
+    /// Speaker-role embedding table `[esc_data::N_ROLES, d_model]`, if enabled.
+    pub role_embedding: Option<Embedding>,
 }
 
 impl EmstremoHead {
@@ -283,6 +304,24 @@ impl EmstremoHead {
                 config.contrastive_weight,
             ],
             argmax_prefix: config.inference_prefix == PrefixMode::Argmax,
+            role_embedding: config
+                .role_embeddings
+                .then(|| hf_embedding(esc_data::N_ROLES, d_model, std, device)),
+        }
+    }
+
+    /// Adds the role embeddings of `roles` `[b, s]` to the encoder input embeddings `[b, s, d]`
+    /// (unchanged without a role table).
+    ///
+    /// # Panics
+    /// If the head has a role table and `roles` is `None`, or a role id is out of range.
+    pub fn add_roles(&self, embeds: Tensor<3>, roles: Option<Tensor<2, Int>>) -> Tensor<3> {
+        match &self.role_embedding {
+            Some(table) => {
+                let roles = roles.expect("an Emstremo head with role embeddings needs the roles");
+                embeds + table.forward(roles)
+            }
+            None => embeds,
         }
     }
 

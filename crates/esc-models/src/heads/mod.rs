@@ -11,7 +11,8 @@
 //! - the **strategy token** that conditions the response ([Head::strategy_token]) and the
 //!   **base vocabulary** of validation perplexity ([Head::base_vocab_size]);
 //! - the **inputs** of the backbone ([Head::encoder_embeds], [Head::decoder_embeds]): plain
-//!   token embeddings here; Emstremo-style prepends emotion/strategy embeddings to the decoder
+//!   token embeddings here; Emstremo-style optionally adds speaker-role embeddings to the
+//!   encoder input and prepends emotion/strategy embeddings to the decoder
 //!   input ([Head::decoder_prefix], the backbone's `forward_embeds` hooks);
 //! - **encoder classifiers** ([Head::encoder_logits]): Emstremo-style predicts the emotion and
 //!   the strategy from the encoder; its strategy logits replace the decoder-read ones;
@@ -90,17 +91,28 @@ pub enum Head {
 }
 
 impl Head {
-    /// Encoder input embeddings (already scaled) for `input_ids` `[b, s]`.
+    /// Encoder input embeddings (already scaled) for `input_ids` `[b, s]`; an Emstremo-style
+    /// head with role embeddings adds those of the speaker `roles` `[b, s]` (ignored otherwise).
+    ///
+    /// # Panics
+    /// If the head has role embeddings and `roles` is `None`.
     pub fn encoder_embeds(
         &self,
         backbone: &BlenderbotSmallForConditionalGeneration,
         input_ids: Tensor<2, Int>,
+        roles: Option<Tensor<2, Int>>,
     ) -> Tensor<3> {
+        let embeds = backbone.model.shared.forward(input_ids) * backbone.model.encoder.embed_scale;
         match self {
-            Head::Joint(_) | Head::Emstremo(_) => {
-                backbone.model.shared.forward(input_ids) * backbone.model.encoder.embed_scale
-            }
+            Head::Joint(_) => embeds,
+            Head::Emstremo(h) => h.add_roles(embeds, roles),
         }
+    }
+
+    /// Whether the encoder input needs the speaker roles (an Emstremo-style head with role
+    /// embeddings).
+    pub fn needs_roles(&self) -> bool {
+        matches!(self, Head::Emstremo(h) if h.role_embedding.is_some())
     }
 
     /// Decoder input embeddings (unscaled, before the decoder's layer norm) for
