@@ -72,7 +72,11 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    pub(crate) fn from_apply(result: ApplyResult, model: &[TensorInfo], file: &[TensorInfo]) -> Self {
+    pub(crate) fn from_apply(
+        result: ApplyResult,
+        model: &[TensorInfo],
+        file: &[TensorInfo],
+    ) -> Self {
         let shape_of = |list: &[TensorInfo], name: &str| {
             list.iter()
                 .find(|t| t.name == name)
@@ -299,7 +303,9 @@ pub(crate) fn tensor_infos(tensors: &[burn::store::burn_pack::Tensor]) -> Vec<Te
         .collect()
 }
 
-pub(crate) fn tensor_infos_from_store<S: ModuleStore>(store: &mut S) -> Result<Vec<TensorInfo>, S::Error> {
+pub(crate) fn tensor_infos_from_store<S: ModuleStore>(
+    store: &mut S,
+) -> Result<Vec<TensorInfo>, S::Error> {
     Ok(store
         .get_all_tensors()?
         .values()
