@@ -3,14 +3,16 @@
 //! reassociation), and both devices evaluate it. The same test is what a GPU check runs with
 //! `TRAIN_DEVICE` replaced by `DeviceKind::Cuda`.
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
+mod support;
+
+use burn::tensor::Device;
 use star_esc::esc_data::EscBatcher;
-use star_esc::esc_models::{EscModel, ExpertChoice};
+use star_esc::esc_models::ExpertChoice;
 use star_esc::train::{
     CheckpointChoice, DeviceKind, EvalOptions, TrainConfig, TrainEvent, TrainedRun, Trainer,
     evaluate,
 };
+use support::{max_abs_diff, parameters, run_dir};
 
 /// Where the run trains; it is reopened on flex.
 const TRAIN_DEVICE: DeviceKind = DeviceKind::Ndarray;
@@ -32,34 +34,9 @@ fn config(epochs: usize) -> TrainConfig {
     }
 }
 
-struct Flatten(Vec<f32>);
-
-impl ModuleVisitor for Flatten {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let data = param.val().into_data().convert::<f32>();
-        self.0
-            .extend(data.try_into_vec::<f32>().expect("float parameters"));
-    }
-}
-
-fn parameters(model: &EscModel) -> Vec<f32> {
-    let mut v = Flatten(Vec::new());
-    model.visit(&mut v);
-    v.0
-}
-
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn trained_on_ndarray_reopens_on_flex() {
-    let dir = std::env::temp_dir().join(format!("star-esc-cross-device-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = run_dir("cross-device", "ndarray-to-flex");
     let mut trainer = Trainer::new(config(4), &dir).expect("trainer on ndarray");
     let mut lm: Vec<(usize, f64)> = Vec::new();
     let mut ppl: Vec<f64> = Vec::new();

@@ -2,8 +2,9 @@
 //! every loss term goes down, a checkpoint reloads and evaluates identically (with and without
 //! STAR, with speaker-role embeddings), and the head's settings travel in the run's config.
 
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+mod support;
+
+use std::sync::OnceLock;
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
@@ -13,6 +14,7 @@ use star_esc::esc_models::{EmstremoConfig, ExpertChoice, Head, HeadConfig};
 use star_esc::train::{
     CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, Trainer, evaluate,
 };
+use support::{run_dir, serial};
 
 fn emstremo() -> HeadConfig {
     roles_head(false)
@@ -49,21 +51,6 @@ fn data() -> RunData {
     static DATA: OnceLock<RunData> = OnceLock::new();
     DATA.get_or_init(|| RunData::load(&config(false)).expect("sample dataset"))
         .clone()
-}
-
-/// burn's seed is process-wide: tests that train run one at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "star-esc-test-{}-emstremo-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 #[test]
@@ -153,11 +140,14 @@ fn role_embeddings_train_on_the_sample_dataset() {
 fn an_emstremo_checkpoint_reloads_and_evaluates_identically() {
     let _serial = serial();
     for (star, roles) in [(false, false), (true, false), (false, true)] {
-        let dir = run_dir(match (star, roles) {
-            (true, _) => "star",
-            (false, true) => "roles",
-            (false, false) => "plain",
-        });
+        let dir = run_dir(
+            "emstremo",
+            match (star, roles) {
+                (true, _) => "star",
+                (false, true) => "roles",
+                (false, false) => "plain",
+            },
+        );
         let mut trainer = Trainer::new(config_with(star, roles), &dir).unwrap();
         trainer.train(&mut |_| {}).unwrap();
         let device = trainer.eval_device();

@@ -2,11 +2,10 @@
 //! inputs carry the knowledge, the loss goes down, a checkpoint reloads and evaluates
 //! identically, `--init` grows the vocabulary by 16 mean rows, old configs still parse.
 
+mod support;
+
 #[path = "../crates/esc-models/tests/common/mod.rs"]
 mod common;
-
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
@@ -16,6 +15,7 @@ use star_esc::train::{
     CheckpointChoice, EvalOptions, KnowledgeConfig, RunData, TrainConfig, TrainEvent, TrainedRun,
     Trainer, build_model, evaluate,
 };
+use support::{run_dir, serial};
 
 fn config(epochs: usize, knowledge: KnowledgeConfig) -> TrainConfig {
     TrainConfig {
@@ -32,18 +32,6 @@ fn config(epochs: usize, knowledge: KnowledgeConfig) -> TrainConfig {
         knowledge: Some(knowledge),
         ..TrainConfig::tiny()
     }
-}
-
-/// burn's seed is process-wide: training tests run one at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("star-esc-kemi-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 #[test]
@@ -93,7 +81,7 @@ fn knowledge_tokens_follow_the_strategy_tokens_and_inputs_carry_knowledge() {
 #[test]
 fn kemi_training_lowers_the_loss() {
     let _serial = serial();
-    let dir = run_dir("loss");
+    let dir = run_dir("kemi", "loss");
     let mut trainer = Trainer::new(config(4, KnowledgeConfig::bm25(2)), &dir).unwrap();
     let mut lm = Vec::new();
     trainer
@@ -119,7 +107,7 @@ fn kemi_training_lowers_the_loss() {
 #[test]
 fn a_kemi_checkpoint_reloads_and_evaluates_identically() {
     let _serial = serial();
-    let dir = run_dir("reload");
+    let dir = run_dir("kemi", "reload");
     let config = config(1, KnowledgeConfig::bm25(2));
     let mut trainer = Trainer::new(config.clone(), &dir).unwrap();
     trainer.train(&mut |_| {}).unwrap();

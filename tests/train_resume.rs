@@ -1,14 +1,15 @@
 //! Training on a tiny config and a few sample dialogs: the loss goes down, a run stopped after an
 //! epoch and resumed ends exactly where an uninterrupted run ends, checkpoints appear atomically.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
-use star_esc::esc_models::EscModel;
 use star_esc::train::{RunData, TrainConfig, TrainEvent, Trainer, list_checkpoints, plot_curves};
+use support::{parameters, run_dir, serial};
 
 fn config(epochs: usize) -> TrainConfig {
     TrainConfig {
@@ -32,39 +33,10 @@ fn data() -> RunData {
         .clone()
 }
 
-/// burn's seed is process-wide: tests that train run one at a time so that each run's
-/// initialisation and dropout draw only its own numbers.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn run_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("star-esc-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-struct Flatten(Vec<f32>);
-
-impl ModuleVisitor for Flatten {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let data = param.val().into_data().convert::<f32>();
-        self.0
-            .extend(data.try_into_vec::<f32>().expect("float parameters"));
-    }
-}
-
-fn parameters(model: &EscModel) -> Vec<f32> {
-    let mut v = Flatten(Vec::new());
-    model.visit(&mut v);
-    v.0
-}
-
 #[test]
 fn loss_decreases() {
     let _serial = serial();
-    let dir = run_dir("loss");
+    let dir = run_dir("resume", "loss");
     let mut trainer = Trainer::from_data(config(4), dir.clone(), data()).unwrap();
     let mut lm = Vec::new();
     trainer
@@ -119,11 +91,11 @@ fn loss_decreases() {
 #[test]
 fn resume_continues_exactly() {
     let _serial = serial();
-    let straight_dir = run_dir("straight");
+    let straight_dir = run_dir("resume", "straight");
     let mut straight = Trainer::from_data(config(2), straight_dir.clone(), data()).unwrap();
     straight.train(&mut |_| {}).unwrap();
 
-    let resumed_dir = run_dir("resumed");
+    let resumed_dir = run_dir("resume", "resumed");
     let mut first = Trainer::from_data(config(2), resumed_dir.clone(), data()).unwrap();
     first.train_epochs(1, &mut |_| {}).unwrap();
     drop(first);
@@ -138,9 +110,9 @@ fn resume_continues_exactly() {
     let differing = a.iter().zip(&b).filter(|(x, y)| x != y).count();
     assert_eq!(differing, 0, "{differing} of {} weights differ", a.len());
     // The run did move the weights (the comparison is not between two untouched models).
-    let fresh = Trainer::from_data(config(2), run_dir("fresh"), data()).unwrap();
+    let fresh = Trainer::from_data(config(2), run_dir("resume", "fresh"), data()).unwrap();
     assert_ne!(parameters(fresh.model()), a);
-    for d in [straight_dir, resumed_dir, run_dir("fresh")] {
+    for d in [straight_dir, resumed_dir, run_dir("resume", "fresh")] {
         let _ = std::fs::remove_dir_all(d);
     }
 }
@@ -169,7 +141,7 @@ fn check_visible(run: &Path) -> Result<(), String> {
 #[test]
 fn checkpoints_are_atomic() {
     let _serial = serial();
-    let dir = run_dir("atomic");
+    let dir = run_dir("resume", "atomic");
     std::fs::create_dir_all(&dir).unwrap();
     let done = Arc::new(AtomicBool::new(false));
     let watcher = {
@@ -217,7 +189,7 @@ fn checkpoints_are_atomic() {
 #[test]
 fn stage_two_trains_only_star_and_the_shared_embedding() {
     let _serial = serial();
-    let dir = run_dir("two-stage");
+    let dir = run_dir("resume", "two-stage");
     let two_stage = TrainConfig {
         stage_two_epochs: 1,
         ..config(2)
@@ -295,11 +267,11 @@ fn child_trains_until_killed() {
 #[test]
 fn sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run() {
     let _serial = serial();
-    let straight_dir = run_dir("kill-straight");
+    let straight_dir = run_dir("resume", "kill-straight");
     let mut straight = Trainer::from_data(kill_config(), straight_dir.clone(), data()).unwrap();
     straight.train(&mut |_| {}).unwrap();
 
-    let dir = run_dir("kill-child");
+    let dir = run_dir("resume", "kill-child");
     std::fs::create_dir_all(&dir).unwrap();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
@@ -356,7 +328,7 @@ fn sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run() {
 #[test]
 fn a_diverging_run_stops_with_the_step_and_the_quantity() {
     let _serial = serial();
-    let dir = run_dir("diverge");
+    let dir = run_dir("resume", "diverge");
     // An absurd learning rate without clipping: the weights overflow after the first update.
     let diverging = TrainConfig {
         lr: 1e30,
@@ -387,11 +359,11 @@ fn a_diverging_run_stops_with_the_step_and_the_quantity() {
 #[test]
 fn a_damaged_checkpoint_is_detected_and_the_previous_one_is_used() {
     let _serial = serial();
-    let straight_dir = run_dir("damaged-straight");
+    let straight_dir = run_dir("resume", "damaged-straight");
     let mut straight = Trainer::from_data(config(3), straight_dir.clone(), data()).unwrap();
     straight.train(&mut |_| {}).unwrap();
 
-    let dir = run_dir("damaged");
+    let dir = run_dir("resume", "damaged");
     let two = TrainConfig {
         keep_last: 2,
         ..config(3)
@@ -434,7 +406,7 @@ fn a_damaged_checkpoint_is_detected_and_the_previous_one_is_used() {
 #[test]
 fn sigkill_anywhere_including_checkpoint_writes_then_resume_matches_an_uninterrupted_run() {
     let _serial = serial();
-    let straight_dir = run_dir("anywhere-straight");
+    let straight_dir = run_dir("resume", "anywhere-straight");
     let start = std::time::Instant::now();
     let mut straight = Trainer::from_data(kill_config(), straight_dir.clone(), data()).unwrap();
     straight.train(&mut |_| {}).unwrap();
@@ -447,7 +419,7 @@ fn sigkill_anywhere_including_checkpoint_writes_then_resume_matches_an_uninterru
     let mut outcomes = Vec::new();
     let mut writes_cut = 0;
     for i in 0..kills {
-        let dir = run_dir(&format!("anywhere-{i}"));
+        let dir = run_dir("resume", &format!("anywhere-{i}"));
         std::fs::create_dir_all(&dir).unwrap();
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
@@ -521,7 +493,7 @@ fn reseal(checkpoint: &Path) {
 #[test]
 fn resume_survives_edited_checkpoint_files_with_typed_errors() {
     let _serial = serial();
-    let dir = run_dir("edited");
+    let dir = run_dir("resume", "edited");
     let mut first = Trainer::from_data(config(2), dir.clone(), data()).unwrap();
     first.train_epochs(1, &mut |_| {}).unwrap();
     drop(first);

@@ -33,16 +33,7 @@ pub fn silhouette_score(points: &[Vec<f32>], labels: &[usize]) -> Result<f64> {
             format!("{} labels for {n} points", labels.len()),
         ));
     }
-    if let Some(row) = points.iter().position(|p| p.len() != points[0].len()) {
-        return Err(AnalysisError::invalid(
-            "points",
-            format!(
-                "row {row} has {} values, row 0 has {}",
-                points[row].len(),
-                points[0].len()
-            ),
-        ));
-    }
+    check_rows(points)?;
     // Dense cluster indices 0..k.
     let ids: BTreeMap<usize, usize> = labels
         .iter()
@@ -134,4 +125,22 @@ pub fn adjusted_rand_index(labels_true: &[usize], labels_pred: &[usize]) -> Resu
     let num = 2.0 * (tp * tn - fn_ * fp) as f64;
     let den = ((tp + fn_) * (fn_ + tn) + (tp + fp) * (fp + tn)) as f64;
     Ok(num / den)
+}
+
+/// Every row of `points` has the width of row 0.
+///
+/// # Errors
+/// [AnalysisError::InvalidInput] naming the first row that differs.
+pub(crate) fn check_rows(points: &[Vec<f32>]) -> Result<()> {
+    if let Some(row) = points.iter().position(|p| p.len() != points[0].len()) {
+        return Err(AnalysisError::invalid(
+            "points",
+            format!(
+                "row {row} has {} values, row 0 has {}",
+                points[row].len(),
+                points[0].len()
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use super::cluster_metrics::check_rows;
 use super::error::{AnalysisError, Result};
 
 /// Settings of [kmeans].
@@ -174,16 +175,7 @@ pub fn kmeans(points: &[Vec<f32>], config: &KMeansConfig) -> Result<KMeansResult
             "n_init and max_iter must be at least 1",
         ));
     }
-    if let Some(row) = points.iter().position(|p| p.len() != points[0].len()) {
-        return Err(AnalysisError::invalid(
-            "points",
-            format!(
-                "row {row} has {} values, row 0 has {}",
-                points[row].len(),
-                points[0].len()
-            ),
-        ));
-    }
+    check_rows(points)?;
     let mut rng = StdRng::seed_from_u64(config.seed);
     let mut best: Option<KMeansResult> = None;
     for _ in 0..config.n_init {

@@ -4,6 +4,7 @@
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use super::cluster_metrics::check_rows;
 use super::error::{AnalysisError, Result};
 
 /// Settings of [tsne_2d].
@@ -44,16 +45,7 @@ pub fn tsne_2d(points: &[Vec<f32>], config: &TsneConfig) -> Result<Vec<[f32; 2]>
             format!("t-SNE needs at least 4 points, got {n}"),
         ));
     }
-    if let Some(row) = points.iter().position(|p| p.len() != points[0].len()) {
-        return Err(AnalysisError::invalid(
-            "points",
-            format!(
-                "row {row} has {} values, row 0 has {}",
-                points[row].len(),
-                points[0].len()
-            ),
-        ));
-    }
+    check_rows(points)?;
     // bhtsne panics unless n - 1 >= 3 * perplexity.
     let perplexity = config.perplexity.min(((n - 1) / 3) as f32).max(1.0);
     let mut rng = StdRng::seed_from_u64(config.seed);
