@@ -14,12 +14,12 @@
 
 use std::path::Path;
 
-use burn::store::{
-    ModuleSnapshot, ModuleStore, PyTorchToBurnAdapter, PytorchStore, SafetensorsStore,
-};
+use burn::store::ModuleSnapshot;
 
 use super::model::BertModel;
-use crate::blenderbot_small::weights::{LoadReport, tensor_infos, tensor_infos_from_store};
+use crate::blenderbot_small::weights::{
+    HfFormat, LoadReport, apply_store, hf_pytorch_store, hf_safetensors_store, tensor_infos,
+};
 use crate::error::Error;
 
 /// `(regex, replacement)` pairs from HF keys to burn paths (see the module table).
@@ -47,45 +47,27 @@ pub fn is_tolerated_unused(name: &str) -> bool {
 /// [Error::IncompatibleWeights] (carrying the full [LoadReport]) when the checkpoint does not fit.
 pub fn load_bert(model: &mut BertModel, path: impl AsRef<Path>) -> Result<LoadReport, Error> {
     let path = path.as_ref();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
     let model_tensors = tensor_infos(&model.collect(None, None, false));
-    let report = match ext.as_str() {
-        "safetensors" => {
-            let err = |source| Error::Safetensors {
-                path: path.to_path_buf(),
-                source,
-            };
-            let mut store = SafetensorsStore::from_file(path)
-                .with_from_adapter(PyTorchToBurnAdapter)
-                .validate(false)
-                .allow_partial(true);
+    let report = match HfFormat::of(path)? {
+        HfFormat::Safetensors => {
+            let mut store = hf_safetensors_store(path);
             for (from, to) in KEY_REMAPS {
                 store = store.with_key_remapping(from, to);
             }
-            apply(model, &mut store, &model_tensors).map_err(err)?
-        }
-        "bin" | "pt" | "pth" => {
-            let err = |source| Error::Pytorch {
+            apply_store(model, &mut store, &model_tensors).map_err(|source| Error::Safetensors {
                 path: path.to_path_buf(),
                 source,
-            };
-            let mut store = PytorchStore::from_file(path)
-                .validate(false)
-                .allow_partial(true)
-                .map_indices_contiguous(false);
+            })?
+        }
+        HfFormat::Pytorch => {
+            let mut store = hf_pytorch_store(path);
             for (from, to) in KEY_REMAPS {
                 store = store.with_key_remapping(from, to);
             }
-            apply(model, &mut store, &model_tensors).map_err(err)?
-        }
-        _ => {
-            return Err(Error::UnsupportedWeightFormat {
+            apply_store(model, &mut store, &model_tensors).map_err(|source| Error::Pytorch {
                 path: path.to_path_buf(),
-            });
+                source,
+            })?
         }
     };
     let unused_ok = report.unused.iter().all(|t| is_tolerated_unused(&t.name));
@@ -97,14 +79,4 @@ pub fn load_bert(model: &mut BertModel, path: impl AsRef<Path>) -> Result<LoadRe
             report: Box::new(report),
         })
     }
-}
-
-fn apply<S: ModuleStore>(
-    model: &mut BertModel,
-    store: &mut S,
-    model_tensors: &[crate::TensorInfo],
-) -> Result<LoadReport, S::Error> {
-    let file_tensors = tensor_infos_from_store(store)?;
-    let result = model.load_from(store)?;
-    Ok(LoadReport::from_apply(result, model_tensors, &file_tensors))
 }

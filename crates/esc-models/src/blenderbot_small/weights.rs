@@ -202,65 +202,39 @@ pub fn load_hf_with<M: Module>(
     options: &LoadOptions,
 ) -> Result<LoadReport, Error> {
     let path = path.as_ref();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
     let model_tensors = tensor_infos(&model.collect(None, None, false));
-    let report = match ext.as_str() {
-        "safetensors" => {
-            let safetensors_err = |source| Error::Safetensors {
+    // A file that stores the shared matrix only under a tied alias is re-opened with that alias
+    // mapped to `model.shared.weight`.
+    let alias_remap = |alias: &str| {
+        (
+            format!("^{}$", regex_escape(alias)),
+            "model.shared.weight".to_string(),
+        )
+    };
+    let report = match HfFormat::of(path)? {
+        HfFormat::Safetensors => {
+            let err = |source| Error::Safetensors {
                 path: path.to_path_buf(),
                 source,
             };
-            let mut store = SafetensorsStore::from_file(path)
-                .with_from_adapter(PyTorchToBurnAdapter)
-                .validate(false)
-                .allow_partial(true);
-            let keys = store.keys().map_err(safetensors_err)?;
-            if let Some(alias) = shared_alias(&keys) {
-                store = SafetensorsStore::from_file(path)
-                    .with_from_adapter(PyTorchToBurnAdapter)
-                    .validate(false)
-                    .allow_partial(true)
-                    .with_key_remapping(
-                        format!("^{}$", regex_escape(alias)),
-                        "model.shared.weight",
-                    );
+            let mut store = hf_safetensors_store(path);
+            if let Some(alias) = shared_alias(&store.keys().map_err(err)?) {
+                let (from, to) = alias_remap(alias);
+                store = hf_safetensors_store(path).with_key_remapping(from, to);
             }
-            let file_tensors = tensor_infos_from_store(&mut store).map_err(safetensors_err)?;
-            let result = model.load_from(&mut store).map_err(safetensors_err)?;
-            LoadReport::from_apply(result, &model_tensors, &file_tensors)
+            apply_store(model, &mut store, &model_tensors).map_err(err)?
         }
-        "bin" | "pt" | "pth" => {
-            let pytorch_err = |source| Error::Pytorch {
+        HfFormat::Pytorch => {
+            let err = |source| Error::Pytorch {
                 path: path.to_path_buf(),
                 source,
             };
-            let mut store = PytorchStore::from_file(path)
-                .validate(false)
-                .allow_partial(true)
-                .map_indices_contiguous(false);
-            let keys = store.keys().map_err(pytorch_err)?;
-            if let Some(alias) = shared_alias(&keys) {
-                store = PytorchStore::from_file(path)
-                    .validate(false)
-                    .allow_partial(true)
-                    .map_indices_contiguous(false)
-                    .with_key_remapping(
-                        format!("^{}$", regex_escape(alias)),
-                        "model.shared.weight",
-                    );
+            let mut store = hf_pytorch_store(path);
+            if let Some(alias) = shared_alias(&store.keys().map_err(err)?) {
+                let (from, to) = alias_remap(alias);
+                store = hf_pytorch_store(path).with_key_remapping(from, to);
             }
-            let file_tensors = tensor_infos_from_store(&mut store).map_err(pytorch_err)?;
-            let result = model.load_from(&mut store).map_err(pytorch_err)?;
-            LoadReport::from_apply(result, &model_tensors, &file_tensors)
-        }
-        _ => {
-            return Err(Error::UnsupportedWeightFormat {
-                path: path.to_path_buf(),
-            });
+            apply_store(model, &mut store, &model_tensors).map_err(err)?
         }
     };
     let missing_ok =
@@ -275,6 +249,63 @@ pub fn load_hf_with<M: Module>(
             report: Box::new(report),
         })
     }
+}
+
+/// The HF weight-file formats the loaders read, by extension.
+pub(crate) enum HfFormat {
+    /// `.safetensors`.
+    Safetensors,
+    /// `.bin`, `.pt`, `.pth` (PyTorch pickles).
+    Pytorch,
+}
+
+impl HfFormat {
+    /// The format of `path`.
+    ///
+    /// # Errors
+    /// [Error::UnsupportedWeightFormat] for any other extension.
+    pub(crate) fn of(path: &Path) -> Result<Self, Error> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "safetensors" => Ok(HfFormat::Safetensors),
+            "bin" | "pt" | "pth" => Ok(HfFormat::Pytorch),
+            _ => Err(Error::UnsupportedWeightFormat {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+}
+
+/// A safetensors file read the HF way: PyTorch layout (transposed linears), partial, the
+/// shapes checked by the report rather than by the store.
+pub(crate) fn hf_safetensors_store(path: &Path) -> SafetensorsStore {
+    SafetensorsStore::from_file(path)
+        .with_from_adapter(PyTorchToBurnAdapter)
+        .validate(false)
+        .allow_partial(true)
+}
+
+/// A PyTorch pickle read the HF way (as [hf_safetensors_store]).
+pub(crate) fn hf_pytorch_store(path: &Path) -> PytorchStore {
+    PytorchStore::from_file(path)
+        .validate(false)
+        .allow_partial(true)
+        .map_indices_contiguous(false)
+}
+
+/// Applies `store` to `model` and reports what was applied, missing, unused or mismatched.
+pub(crate) fn apply_store<M: Module, S: ModuleStore>(
+    model: &mut M,
+    store: &mut S,
+    model_tensors: &[TensorInfo],
+) -> Result<LoadReport, S::Error> {
+    let file_tensors = tensor_infos_from_store(store)?;
+    let result = model.load_from(store)?;
+    Ok(LoadReport::from_apply(result, model_tensors, &file_tensors))
 }
 
 /// When a file lacks `model.shared.weight` but holds one of its tied aliases, that alias.
