@@ -12,7 +12,7 @@ use burn::tensor::Device;
 use star_esc::esc_data::{EscBatcher, EscExample, ROLE_PAD, ROLE_SEEKER, ROLE_SUPPORTER};
 use star_esc::esc_models::{EmstremoConfig, ExpertChoice, Head, HeadConfig};
 use star_esc::train::{
-    CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, Trainer, evaluate,
+    CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainEvent, TrainedRun, Trainer, evaluate,
 };
 use support::{run_dir, serial};
 
@@ -213,4 +213,42 @@ fn the_head_travels_in_the_config_and_the_kl_term_is_refused() {
     };
     let err = kl.validate().unwrap_err().to_string();
     assert!(err.contains("emotion_transition"), "{err}");
+}
+
+#[test]
+fn the_training_log_carries_the_head_loss_terms() {
+    let _serial = serial();
+    let mut names: Vec<Vec<String>> = Vec::new();
+    let dir = run_dir("emstremo", "log-terms");
+    let mut trainer = Trainer::from_data(config(true), dir.clone(), data()).unwrap();
+    trainer
+        .train_epochs(1, &mut |e| {
+            if let TrainEvent::Step { head_losses, .. } = e {
+                assert!(head_losses.values().all(|v| v.is_finite()));
+                names.push(head_losses.keys().cloned().collect());
+            }
+        })
+        .unwrap();
+    assert!(!names.is_empty());
+    for step in &names {
+        assert_eq!(step, &["L_con", "L_emo", "L_str"]);
+    }
+    let log = std::fs::read_to_string(dir.join("train_log.jsonl")).unwrap();
+    let first_step = log
+        .lines()
+        .find(|l| l.contains("\"kind\":\"step\""))
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(first_step).unwrap();
+    assert!(value["head_losses"]["L_emo"].as_f64().unwrap() > 0.0);
+
+    // A head without auxiliary terms logs none (the key is absent, older logs unchanged).
+    let joint = TrainConfig {
+        head: TrainConfig::default().head,
+        ..config(false)
+    };
+    let dir = run_dir("emstremo", "log-terms-joint");
+    let mut trainer = Trainer::from_data(joint, dir.clone(), data()).unwrap();
+    trainer.train_epochs(1, &mut |_| {}).unwrap();
+    let log = std::fs::read_to_string(dir.join("train_log.jsonl")).unwrap();
+    assert!(!log.contains("head_losses"));
 }

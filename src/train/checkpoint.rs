@@ -258,11 +258,24 @@ pub fn load_checkpoint(
 ) -> Result<(EscModel, ModuleOptimizer, TrainState)> {
     let model = load_model_weights(&dir.join("model.bpk"), model)?;
     let optim_path = dir.join("optim.bpk");
-    let optim = optim
-        .from_bytes(read_bytes(&optim_path)?)
+    let bytes = read_bytes(&optim_path)?;
+    // burn 0.22 panics (instead of returning an error) on some malformed optimizer records, e.g.
+    // a tensor whose parameter id was damaged: such a panic becomes a typed error here.
+    let optim = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| optim.from_bytes(bytes)))
+        .map_err(|panic| record_err(&optim_path, panic_message(&*panic)))?
         .map_err(|e| record_err(&optim_path, e))?;
     let state = read_json(&dir.join("state.json"))?;
     Ok((model, optim, state))
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("malformed record (burn panicked: {text})")
 }
 
 /// Reads a file into memory: burn's file readers map tensors lazily, and a run may prune a
@@ -279,10 +292,15 @@ fn read_bytes(path: &Path) -> Result<Bytes> {
 /// # Errors
 /// [TrainError::Io] or [TrainError::Record] (e.g. a model of another configuration).
 pub fn load_model_weights(path: &Path, model: EscModel) -> Result<EscModel> {
-    let record = ModuleRecord::from_bytes(read_bytes(path)?).map_err(|e| record_err(path, e))?;
-    model
-        .try_load_record(record)
-        .map_err(|e| record_err(path, e))
+    let bytes = read_bytes(path)?;
+    // As for the optimizer record: a burn panic on a malformed record becomes a typed error.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let record = ModuleRecord::from_bytes(bytes).map_err(|e| record_err(path, e))?;
+        model
+            .try_load_record(record)
+            .map_err(|e| record_err(path, e))
+    }))
+    .map_err(|panic| record_err(path, panic_message(&*panic)))?
 }
 
 /// Deletes what a killed run left half done: `epoch-NNNN.tmp` (an unfinished write) and

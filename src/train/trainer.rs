@@ -1,6 +1,7 @@
 //! The training loop: seeded batch order, gradient accumulation, global-norm clipping, AdamW with
 //! linear warmup and decay, the λ schedule per epoch, validation, logging and checkpoints.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -53,6 +54,10 @@ pub enum TrainEvent {
         grad_norm: f64,
         /// Mean STAR integration value `g` over the step's examples (`None` without STAR).
         gate: Option<f64>,
+        /// Mean unweighted auxiliary losses of the head (Emstremo-style: `L_emo`, `L_str`,
+        /// `L_con`); empty, and absent from the log, for heads without any.
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        head_losses: BTreeMap<String, f64>,
         /// Training examples per second in this epoch so far.
         examples_per_s: f64,
     },
@@ -380,6 +385,7 @@ impl Trainer {
         let mut accum = GradientsAccumulator::<EscModel>::new();
         let mut pending = 0usize;
         let mut sums = [0.0f64; 4];
+        let mut head_sums: BTreeMap<String, f64> = BTreeMap::new();
         for (i, ids) in batches.iter().enumerate() {
             let refs: Vec<&EscExample> = ids.iter().map(|&j| &self.data.train[j]).collect();
             let batch = self.batcher.batch_refs(&refs, &self.device);
@@ -393,6 +399,11 @@ impl Trainer {
             for (k, (quantity, value)) in terms.into_iter().enumerate() {
                 self.check_finite(quantity, value, epoch)?;
                 sums[k] += value;
+            }
+            for term in &loss.head_terms {
+                let value = term.value.clone().into_scalar::<f64>();
+                self.check_finite(term.name, value, epoch)?;
+                *head_sums.entry(term.name.to_string()).or_default() += value;
             }
             if let Some(gate) = &out.gate {
                 sums[3] += gate.clone().mean().into_scalar::<f64>();
@@ -426,12 +437,14 @@ impl Trainer {
                     lambda,
                     grad_norm,
                     gate: config.star.then(|| sums[3] / k),
+                    head_losses: head_sums.iter().map(|(n, v)| (n.clone(), v / k)).collect(),
                     examples_per_s: seen as f64 / start.elapsed().as_secs_f64().max(1e-9),
                 };
                 self.log(&event)?;
                 on_event(&event);
                 pending = 0;
                 sums = [0.0; 4];
+                head_sums.clear();
             }
         }
         let eval_device = self.eval_device();
