@@ -33,6 +33,15 @@ fn data() -> RunData {
         .clone()
 }
 
+/// A run trained to its end without interruption (the reference of the resume tests), and its
+/// folder.
+fn uninterrupted(name: &str, config: TrainConfig) -> (PathBuf, Trainer) {
+    let dir = run_dir("resume", name);
+    let mut trainer = Trainer::from_data(config, dir.clone(), data()).unwrap();
+    trainer.train(&mut |_| {}).unwrap();
+    (dir, trainer)
+}
+
 #[test]
 fn loss_decreases() {
     let _serial = serial();
@@ -91,9 +100,7 @@ fn loss_decreases() {
 #[test]
 fn resume_continues_exactly() {
     let _serial = serial();
-    let straight_dir = run_dir("resume", "straight");
-    let mut straight = Trainer::from_data(config(2), straight_dir.clone(), data()).unwrap();
-    straight.train(&mut |_| {}).unwrap();
+    let (straight_dir, straight) = uninterrupted("straight", config(2));
 
     let resumed_dir = run_dir("resume", "resumed");
     let mut first = Trainer::from_data(config(2), resumed_dir.clone(), data()).unwrap();
@@ -267,9 +274,7 @@ fn child_trains_until_killed() {
 #[test]
 fn sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run() {
     let _serial = serial();
-    let straight_dir = run_dir("resume", "kill-straight");
-    let mut straight = Trainer::from_data(kill_config(), straight_dir.clone(), data()).unwrap();
-    straight.train(&mut |_| {}).unwrap();
+    let (straight_dir, straight) = uninterrupted("kill-straight", kill_config());
 
     let dir = run_dir("resume", "kill-child");
     std::fs::create_dir_all(&dir).unwrap();
@@ -359,9 +364,7 @@ fn a_diverging_run_stops_with_the_step_and_the_quantity() {
 #[test]
 fn a_damaged_checkpoint_is_detected_and_the_previous_one_is_used() {
     let _serial = serial();
-    let straight_dir = run_dir("resume", "damaged-straight");
-    let mut straight = Trainer::from_data(config(3), straight_dir.clone(), data()).unwrap();
-    straight.train(&mut |_| {}).unwrap();
+    let (straight_dir, straight) = uninterrupted("damaged-straight", config(3));
 
     let dir = run_dir("resume", "damaged");
     let two = TrainConfig {
@@ -406,10 +409,8 @@ fn a_damaged_checkpoint_is_detected_and_the_previous_one_is_used() {
 #[test]
 fn sigkill_anywhere_including_checkpoint_writes_then_resume_matches_an_uninterrupted_run() {
     let _serial = serial();
-    let straight_dir = run_dir("resume", "anywhere-straight");
     let start = std::time::Instant::now();
-    let mut straight = Trainer::from_data(kill_config(), straight_dir.clone(), data()).unwrap();
-    straight.train(&mut |_| {}).unwrap();
+    let (straight_dir, straight) = uninterrupted("anywhere-straight", kill_config());
     let span = start.elapsed();
     let expected = parameters(straight.model());
     // Kill points spread over a child's whole run (its start-up included), so some land inside

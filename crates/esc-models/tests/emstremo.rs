@@ -18,18 +18,7 @@ use rand::SeedableRng;
 use star_core::{PoolingMode, StarConfig};
 
 fn batch(device: &Device) -> EscBatch {
-    let labels = int2("labels", device);
-    let strategy_ids = labels.clone().slice([0..2, 0..1]).reshape([2]) - 52;
-    EscBatch {
-        input_ids: int2("input_ids", device),
-        input_mask_pad: mask_pad(device),
-        input_roles: int2("input_ids", device).zeros_like(),
-        decoder_input_ids: int2("decoder_input_ids", device),
-        decoder_mask_pad: labels.clone().equal_elem(-100),
-        labels,
-        strategy_ids,
-        emotion_ids: Tensor::<1, Int>::from_ints([3, 9], device),
-    }
+    common::fixture_batch(device, [3, 9])
 }
 
 fn star_config() -> StarConfig {

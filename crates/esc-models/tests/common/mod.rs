@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use burn::store::{ModuleStore, SafetensorsStore};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use esc_data::EscBatch;
 use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, load_hf};
 
 /// The fixture directory (from esc-models' or the workspace root's manifest directory).
@@ -101,4 +102,21 @@ pub fn max_abs_diff<const D: usize>(actual: Tensor<D>, name: &str) -> f64 {
 pub fn expected_json() -> serde_json::Value {
     let text = std::fs::read_to_string(fixture_dir().join("expected.json")).unwrap();
     serde_json::from_str(&text).unwrap()
+}
+
+/// The fixture's padded batch of 2 as an [EscBatch]: the first label of each row is its strategy
+/// token (ids 52..60, so strategy id = token - 52), no speaker roles, the given emotion ids.
+pub fn fixture_batch(device: &Device, emotion_ids: [i64; 2]) -> EscBatch {
+    let labels = int2("labels", device);
+    let strategy_ids = labels.clone().slice([0..2, 0..1]).reshape([2]) - 52;
+    EscBatch {
+        input_ids: int2("input_ids", device),
+        input_mask_pad: mask_pad(device),
+        input_roles: int2("input_ids", device).zeros_like(),
+        decoder_input_ids: int2("decoder_input_ids", device),
+        decoder_mask_pad: labels.clone().equal_elem(-100),
+        labels,
+        strategy_ids,
+        emotion_ids: Tensor::from_data(TensorData::new(emotion_ids.to_vec(), [2]), device),
+    }
 }
