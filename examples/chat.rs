@@ -148,7 +148,11 @@ fn run(args: Args) -> Result<()> {
         let out = run.model.generate_batch(
             &batch,
             &generation,
-            ResponseExpert::After,
+            if forced.is_some() {
+                ResponseExpert::After
+            } else {
+                run.model.response_expert()
+            },
             forced_ids.as_ref().map(|s| &s[..]),
             &mut rng,
         )?;

@@ -94,6 +94,8 @@ fn run(args: Args) -> Result<()> {
         config.eval_batch_size,
         args.seed.unwrap_or(config.seed),
     );
+    // The row is named from the run's config (head, strategy loss, STAR), not guessed.
+    options.model_name = Some(config.row_name());
     options.bertscore = args.bertscore_model.as_ref().map(|dir| BertScoreSettings {
         num_layers: args.bertscore_layer,
         idf: args.bertscore_idf,

@@ -9,6 +9,7 @@
 //! cargo run --release --example train -- --head emstremo --emstremo-roles   # + speaker-role embeddings
 //! cargo run --release --example train -- --head kemi --knowledge bm25   # KEMI-style inputs
 //! cargo run --release --example train -- --compare --heads joint,kemi,emstremo   # Table 1: six rows
+//! cargo run --release --example train -- --experiment --seeds 1,2,3 --branch-epochs 2   # does STAR help?
 //! ```
 
 mod common;
@@ -20,17 +21,19 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use star_esc::esc_models::{EmstremoConfig, HeadConfig};
-use star_esc::star_core::PoolingMode;
+use star_esc::esc_models::{EmstremoConfig, HeadConfig, Routing, StrategyTarget};
+use star_esc::experiment::{self, Arm, ExperimentPlan, report};
+use star_esc::star_core::{ExpertMode, GateWidth, LambdaSchedule, PadPooling, PoolingMode};
 use star_esc::train::{
-    CheckpointChoice, DeviceKind, EvalOptions, HeadComparison, KnowledgeConfig, Preset, SeedPair,
-    TestMetrics, TokenizerSource, TrainConfig, TrainEvent, TrainedRun, Trainer,
-    compare_heads_markdown, evaluate, plot_curves, read_json, table_markdown, write_json,
+    CheckpointChoice, DeviceKind, HeadComparison, KnowledgeConfig, Preset, SeedPair, TestMetrics,
+    TokenizerSource, TrainConfig, TrainEvent, compare_heads_markdown, plot_curves, read_json,
+    table_markdown, write_json,
 };
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum PresetArg {
     Tiny,
+    Mini,
     Small,
     #[value(name = "blenderbot-small-90m")]
     BlenderbotSmall90m,
@@ -59,6 +62,40 @@ enum KnowledgeArg {
 enum PoolingArg {
     Full,
     Causal,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RoutingArg {
+    /// The gold strategy's expert (the reference).
+    Gold,
+    /// The pre-STAR prediction's expert, as at inference.
+    Predicted,
+    /// All experts mixed by the pre-STAR probabilities.
+    Soft,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TargetArg {
+    /// `L_ST` on the pre-STAR logits (the reference).
+    PreStar,
+    /// `L_ST` on the refined logits τ′ (the paper).
+    Refined,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PadsArg {
+    /// Pads are left out of the pooling.
+    Masked,
+    /// Pads are pooled (the reference; an example's refinement depends on its batch).
+    Include,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SelectArg {
+    /// The checkpoint with the lowest validation perplexity.
+    Best,
+    /// The last epoch's checkpoint.
+    Last,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -109,9 +146,32 @@ struct Args {
     /// The head without STAR.
     #[arg(long, overrides_with = "star")]
     no_star: bool,
-    /// STAR's pooling.
+    /// STAR's pooling (default causal; `full` is the reference's and leaks the targets into
+    /// teacher-forced training and validation).
     #[arg(long, value_enum)]
     pooling: Option<PoolingArg>,
+    /// STAR's expert in training (default predicted).
+    #[arg(long, value_enum)]
+    routing: Option<RoutingArg>,
+    /// The logits the strategy loss trains (default refined).
+    #[arg(long, value_enum)]
+    st_target: Option<TargetArg>,
+    /// Padding in STAR's pooling (default masked).
+    #[arg(long, value_enum)]
+    pads: Option<PadsArg>,
+    /// A per-channel STAR gate instead of a scalar one.
+    #[arg(long)]
+    gate_per_channel: bool,
+    /// One STAR expert shared by all strategies instead of one per strategy.
+    #[arg(long)]
+    shared_expert: bool,
+    /// Train the strategy loss (log-scheduled, `--lambda0`) even without STAR: the
+    /// "Joint + L_ST" control.
+    #[arg(long)]
+    strategy_loss: bool,
+    /// Which checkpoint is evaluated on the test split (default best by validation perplexity).
+    #[arg(long, value_enum, default_value = "best")]
+    select: SelectArg,
     #[arg(long)]
     epochs: Option<usize>,
     /// Two-stage training: the last N epochs train only STAR and the shared embedding.
@@ -159,6 +219,21 @@ struct Args {
     /// without and with STAR, into one Table-1-shaped table. Default: `--head`.
     #[arg(long, value_enum, value_delimiter = ',')]
     heads: Vec<HeadArg>,
+    /// Run the controlled STAR experiment (see `star_esc::experiment`): every `--arms` arm for
+    /// every `--seeds` seed into `--out`, then the table with confidence intervals and paired
+    /// tests (`experiment.md`, `experiment.json`). Stopped experiments resume.
+    #[arg(long)]
+    experiment: bool,
+    /// With `--experiment`: the arms (comma-separated). Default: all six, joint,joint-lst,star,
+    /// joint-cont,joint-lst-cont,star-two-stage.
+    #[arg(long, value_delimiter = ',')]
+    arms: Vec<String>,
+    /// With `--experiment`: epochs of the stage-2 branches (from each seed's `joint` run).
+    #[arg(long, default_value_t = 2)]
+    branch_epochs: usize,
+    /// With `--experiment`: bootstrap resamples of the paired tests.
+    #[arg(long, default_value_t = 1000)]
+    resamples: usize,
 }
 
 /// Sets `c` up for `head`: its head configuration and, for KEMI, its knowledge inputs.
@@ -213,6 +288,7 @@ fn config(args: &Args) -> Result<TrainConfig> {
     }
     let preset = match args.preset {
         PresetArg::Tiny => Preset::Tiny,
+        PresetArg::Mini => Preset::Mini,
         PresetArg::Small => Preset::Small,
         PresetArg::BlenderbotSmall90m => Preset::BlenderbotSmall90m,
     };
@@ -250,6 +326,31 @@ fn config(args: &Args) -> Result<TrainConfig> {
             PoolingArg::Causal => PoolingMode::Causal,
         };
     }
+    if let Some(r) = args.routing {
+        c.star_options.routing = match r {
+            RoutingArg::Gold => Routing::Gold,
+            RoutingArg::Predicted => Routing::Predicted,
+            RoutingArg::Soft => Routing::Soft,
+        };
+    }
+    if let Some(t) = args.st_target {
+        c.star_options.strategy_target = match t {
+            TargetArg::PreStar => StrategyTarget::PreStar,
+            TargetArg::Refined => StrategyTarget::Refined,
+        };
+    }
+    if let Some(p) = args.pads {
+        c.star_options.pad_pooling = match p {
+            PadsArg::Masked => PadPooling::Masked,
+            PadsArg::Include => PadPooling::IncludePads,
+        };
+    }
+    if args.gate_per_channel {
+        c.star_options.gate_width = GateWidth::PerChannel;
+    }
+    if args.shared_expert {
+        c.star_options.expert_mode = ExpertMode::Shared;
+    }
     if let Some(d) = args.device {
         c.device = match d {
             DeviceArg::Flex => DeviceKind::Flex,
@@ -279,6 +380,9 @@ fn config(args: &Args) -> Result<TrainConfig> {
     }
     if args.max_eval_examples.is_some() {
         c.max_eval_examples = args.max_eval_examples;
+    }
+    if args.strategy_loss {
+        c.lambda_schedule = Some(LambdaSchedule::Log { lambda0: c.lambda0 });
     }
     c.validate()?;
     Ok(c)
@@ -338,8 +442,14 @@ impl Progress {
             }
             TrainEvent::Epoch(m) => {
                 let line = format!(
-                    "== epoch {} valid: ppl {:.3} | strategy acc {:.3} / {:.3} | macro-F1 {:.3} / {:.3} (before / after STAR)",
-                    m.epoch, m.ppl, m.acc_before, m.acc_after, m.f1_before, m.f1_after
+                    "== epoch {} valid: ppl {:.3} | strategy acc {:.3} / {:.3} | macro-F1 {:.3} / {:.3} (before / after STAR) | changed {:.1}%",
+                    m.epoch,
+                    m.ppl,
+                    m.acc_before,
+                    m.acc_after,
+                    m.f1_before,
+                    m.f1_after,
+                    100.0 * m.changed
                 );
                 match &self.bar {
                     Some(bar) => bar.println(line),
@@ -358,58 +468,36 @@ impl Progress {
 
 /// Trains (or resumes) the run in `run_dir` to its last epoch, then evaluates it on the test
 /// split; an already evaluated run is not redone.
-fn train_and_evaluate(config: Option<TrainConfig>, run_dir: &Path) -> Result<TestMetrics> {
-    let metrics_path = run_dir.join("test").join("metrics.json");
-    if metrics_path.is_file() {
-        println!(
-            "{} is complete: reusing its test metrics",
-            run_dir.display()
-        );
-        return Ok(read_json(&metrics_path)?);
-    }
-    let has_checkpoint = !star_esc::train::list_checkpoints(run_dir)?.is_empty();
-    let mut trainer = match config {
-        Some(c) if !has_checkpoint => Trainer::new(c, run_dir).context("setting up the run")?,
-        Some(c) => {
-            // An interrupted run of the same configuration continues; anything else is refused.
-            let saved: TrainConfig = read_json(&run_dir.join("config.json"))?;
-            if saved != c {
-                bail!(
-                    "{} holds a run with another configuration: continue it with --resume {} or choose another --out",
-                    run_dir.display(),
-                    run_dir.display()
-                );
-            }
-            println!(
-                "{} has checkpoints of this configuration: resuming",
-                run_dir.display()
-            );
-            Trainer::resume(run_dir).with_context(|| format!("resuming {}", run_dir.display()))?
-        }
-        None => {
-            Trainer::resume(run_dir).with_context(|| format!("resuming {}", run_dir.display()))?
-        }
+fn train_and_evaluate(
+    config: Option<TrainConfig>,
+    run_dir: &Path,
+    select: SelectArg,
+) -> Result<TestMetrics> {
+    let choice = match select {
+        SelectArg::Best => CheckpointChoice::Best,
+        SelectArg::Last => CheckpointChoice::Last,
     };
-    for skipped in trainer.skipped_checkpoints() {
-        eprintln!("warning: resuming from an older checkpoint: {skipped}");
-    }
-    let c = trainer.config().clone();
-    println!(
-        "run {} | {} train / {} valid / {} test examples | vocab {} | {:?}{} | {} epochs ({} done)",
-        run_dir.display(),
-        trainer.data().train.len(),
-        trainer.data().valid.len(),
-        trainer.data().test.len(),
-        trainer.data().vocab_size(),
-        c.preset,
-        if c.star { " + STAR" } else { "" },
-        c.epochs,
-        trainer.state().epochs_done
-    );
-    let start = Instant::now();
     let mut progress = Progress::new();
-    trainer
-        .train(&mut |e| {
+    let outcome = experiment::train_and_evaluate(
+        config,
+        run_dir,
+        choice,
+        &mut |trainer| {
+            let c = trainer.config();
+            println!(
+                "run {} | {} train / {} valid / {} test examples | vocab {} | {:?}{} | {} epochs ({} done)",
+                run_dir.display(),
+                trainer.data().train.len(),
+                trainer.data().valid.len(),
+                trainer.data().test.len(),
+                trainer.data().vocab_size(),
+                c.preset,
+                if c.star { " + STAR" } else { "" },
+                c.epochs,
+                trainer.state().epochs_done
+            );
+        },
+        &mut |e| {
             progress.on_event(e);
             if let TrainEvent::Epoch(_) = e
                 && let Err(err) = plot_curves(run_dir)
@@ -417,34 +505,116 @@ fn train_and_evaluate(config: Option<TrainConfig>, run_dir: &Path) -> Result<Tes
                 // Curves are a convenience: a drawing failure must not stop training.
                 eprintln!("warning: {err}");
             }
-        })
-        .context("training")?;
-    progress.finish();
-    println!("trained in {:.1} s", start.elapsed().as_secs_f64());
-
-    let start = Instant::now();
-    let device = trainer.eval_device();
-    // The checkpoint with the lowest validation perplexity, as the run selected it.
-    let best = TrainedRun::open(run_dir, CheckpointChoice::Best, &device)?;
-    println!("evaluating the best checkpoint (epoch {})", best.epoch);
-    let options = EvalOptions::paper(c.max_target_len, c.eval_batch_size, c.seed);
-    let out_dir = run_dir.join("test");
-    let metrics = evaluate(
-        &best.model,
-        &trainer.data().tokenizer,
-        &trainer.data().test,
-        &options,
-        &device,
-        &out_dir,
+        },
     )
-    .context("evaluating on the test split")?;
-    println!(
-        "evaluated {} test examples in {:.1} s: {} (generations.jsonl, metrics.json, table.md)",
-        metrics.examples,
-        start.elapsed().as_secs_f64(),
-        out_dir.display()
+    .with_context(|| format!("training and evaluating {}", run_dir.display()))?;
+    progress.finish();
+    if outcome.reused {
+        println!(
+            "{} is complete: reusing its test metrics",
+            run_dir.display()
+        );
+    } else {
+        println!(
+            "trained in {:.1} s; evaluated the {select:?} checkpoint (epoch {}) on {} test examples in {:.1} s: {}",
+            outcome.train_seconds,
+            outcome.epoch.unwrap_or(0),
+            outcome.metrics.examples,
+            outcome.eval_seconds,
+            run_dir.join("test").display()
+        );
+    }
+    Ok(outcome.metrics)
+}
+
+/// The controlled experiment: every arm for every seed, then the report.
+fn run_experiment(args: &Args, base: TrainConfig) -> Result<()> {
+    let arms = if args.arms.is_empty() {
+        Arm::ALL.to_vec()
+    } else {
+        args.arms
+            .iter()
+            .map(|name| {
+                Arm::from_name(name).with_context(|| {
+                    let names: Vec<&str> = Arm::ALL.iter().map(|a| a.name()).collect();
+                    format!("unknown arm {name:?}: expected one of {}", names.join(", "))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    let seeds = if args.seeds.is_empty() {
+        vec![1, 2, 3]
+    } else {
+        args.seeds.clone()
+    };
+    let plan = ExperimentPlan {
+        base,
+        branch_epochs: args.branch_epochs,
+        seeds: seeds.clone(),
+        arms: arms.clone(),
+    };
+    std::fs::create_dir_all(&args.out)?;
+    write_json(&args.out.join("experiment-base.json"), &plan.base)?;
+    let options = report::ReportOptions {
+        resamples: args.resamples,
+        seed: 0,
+    };
+    for &seed in &seeds {
+        for &arm in &arms {
+            let config = plan.config(&args.out, seed, arm)?;
+            let start = Instant::now();
+            println!("\n== seed {seed}, arm {} ({})", arm.name(), arm.label());
+            train_and_evaluate(
+                Some(config),
+                &experiment::run_dir(&args.out, seed, arm),
+                SelectArg::Last,
+            )?;
+            println!(
+                "== seed {seed}, arm {}: {:.1} s",
+                arm.name(),
+                start.elapsed().as_secs_f64()
+            );
+            // Written after every run, so a stopped experiment keeps what it finished.
+            write_report(&args.out, &plan, options)?;
+        }
+    }
+    let markdown = write_report(&args.out, &plan, options)?;
+    println!("\n{markdown}");
+    Ok(())
+}
+
+fn write_report(
+    out: &Path,
+    plan: &ExperimentPlan,
+    options: report::ReportOptions,
+) -> Result<String> {
+    let loaded = report::load_arms(out, &plan.arms, &plan.seeds)?;
+    let contrasts = report::contrasts(&loaded, options)?;
+    let c = &plan.base;
+    let data = c
+        .data
+        .as_ref()
+        .map_or("the sample dataset".into(), |d| d.display().to_string());
+    let preamble = format!(
+        "## STAR experiment: {}\n\n- data: {data} (train examples: {}, valid/test: {})\n- preset {:?}, {} epochs from scratch; stage-2 branches: {} epochs from the last checkpoint of each seed's `joint` run\n- STAR: {:?} pooling, {:?}; λ: {}\n- evaluated checkpoint: the **last epoch** of every run (no selection on validation numbers)\n- paired bootstrap: {} resamples of the test examples\n\n",
+        out.display(),
+        c.max_train_examples.map_or("all".into(), |n| n.to_string()),
+        c.max_eval_examples.map_or("all".into(), |n| n.to_string()),
+        c.preset,
+        c.epochs,
+        plan.branch_epochs,
+        c.pooling,
+        c.star_options,
+        c.lambda_schedule
+            .map_or(format!("Log {{ lambda0: {} }}", c.lambda0), |l| format!(
+                "{l:?}"
+            )),
+        options.resamples,
     );
-    Ok(metrics)
+    let markdown = preamble + &report::markdown(&loaded, &contrasts)?;
+    std::fs::write(out.join("experiment.md"), &markdown)?;
+    write_json(&out.join("experiment.json"), &contrasts)?;
+    Ok(markdown)
 }
 
 fn main() -> std::process::ExitCode {
@@ -454,11 +624,17 @@ fn main() -> std::process::ExitCode {
 fn run(args: Args) -> Result<()> {
     let start = Instant::now();
     if let Some(dir) = &args.resume {
-        let metrics = train_and_evaluate(None, dir)?;
+        let metrics = train_and_evaluate(None, dir, args.select)?;
         print!("\n{}", table_markdown(&[metrics]));
         return Ok(());
     }
     let base = config(&args)?;
+    if args.experiment {
+        if args.compare {
+            bail!("--experiment and --compare are two different sweeps: choose one");
+        }
+        return run_experiment(&args, base);
+    }
     if !args.compare {
         if !args.seeds.is_empty() {
             bail!("--seeds needs --compare (a single run takes --seed)");
@@ -466,7 +642,7 @@ fn run(args: Args) -> Result<()> {
         if !args.heads.is_empty() {
             bail!("--heads needs --compare (a single run takes --head)");
         }
-        let metrics = train_and_evaluate(Some(base), &args.out)?;
+        let metrics = train_and_evaluate(Some(base), &args.out, args.select)?;
         println!("\nTest metrics ({} examples):\n", metrics.examples);
         print!("{}", table_markdown(&[metrics]));
         println!("\ndone in {:.1} s", start.elapsed().as_secs_f64());
@@ -506,6 +682,7 @@ fn run(args: Args) -> Result<()> {
                         .out
                         .join(format!("seed-{seed}"))
                         .join(run_name(head, star)),
+                    args.select,
                 )
             };
             let without = run(false)?;

@@ -22,4 +22,5 @@ pub use esc_models;
 pub use star_core;
 
 pub mod analysis;
+pub mod experiment;
 pub mod train;

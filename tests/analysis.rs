@@ -12,7 +12,7 @@ use star_esc::analysis::{
     silhouette_score, tsne_2d,
 };
 use star_esc::esc_data::EscBatcher;
-use star_esc::esc_models::{EmstremoConfig, HeadConfig};
+use star_esc::esc_models::{EmstremoConfig, HeadConfig, StrategyTarget};
 use star_esc::train::{
     CheckpointChoice, EvalOptions, RunData, TrainConfig, TrainedRun, Trainer, evaluate,
 };
@@ -241,7 +241,9 @@ static SERIAL: Mutex<()> = Mutex::new(());
 #[test]
 fn gradient_cosine_of_a_loss_with_itself_is_one_and_symmetric() {
     let _guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let config = tiny_config(true);
+    let mut config = tiny_config(true);
+    // The reference's target: L_ST on the pre-STAR logits (the paper's target is checked below).
+    config.star_options.strategy_target = StrategyTarget::PreStar;
     let data = RunData::load(&config).unwrap();
     let device = config.device.device().unwrap().autodiff();
     let model = config
@@ -296,6 +298,26 @@ fn gradient_cosine_of_a_loss_with_itself_is_one_and_symmetric() {
     for name in ["embeddings", "encoder", "decoder"] {
         assert!(r.group(name).unwrap().norm[1] > 0.0, "{name}");
     }
+
+    // The paper's target: L_ST on the refined logits τ′ trains STAR too.
+    config.star_options.strategy_target = StrategyTarget::Refined;
+    let model = config
+        .model_config(data.vocab_size())
+        .unwrap()
+        .init(&device);
+    let model = gradient_model(&model);
+    let r = grad_conflict(
+        &model,
+        &data.test,
+        &batcher,
+        4,
+        1,
+        Some(&terms[..2]),
+        &device,
+    )
+    .unwrap();
+    let star = r.group("STAR").unwrap();
+    assert!(star.norm[0] > 0.0 && star.norm[1] > 0.0);
 }
 
 /// Emstremo-style: the head's loss parts (`L_emo`, `L_str`, `L_con`) join `L_LM` and `L_ST`.

@@ -6,7 +6,6 @@ use burn::module::{Flag, Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use esc_data::{EscBatch, EscBatcher, EscExample};
-use esc_models::loss::{classification_cross_entropy, cross_entropy};
 use esc_models::{EscModel, EscOutput, ExpertChoice};
 use serde::{Deserialize, Serialize};
 
@@ -48,17 +47,15 @@ impl GradTerm {
         terms
     }
 
-    /// The term's value for a teacher-forced output, `None` when the model has no such loss.
+    /// The term's value for a teacher-forced output (as [EscModel::loss] computes it, so
+    /// `L_ST` is on the model's strategy target), `None` when the model has no such loss.
     pub fn value(self, model: &EscModel, out: &EscOutput, batch: &EscBatch) -> Option<Tensor<1>> {
+        let loss = model.loss(out, batch, 0.0);
         match self {
-            GradTerm::Lm => Some(cross_entropy(out.logits.clone(), batch.labels.clone())),
-            GradTerm::Strategy => Some(classification_cross_entropy(
-                out.strategy_logits.clone(),
-                batch.strategy_ids.clone(),
-            )),
-            GradTerm::Head(name) => model
-                .head
-                .extra_loss(out, batch)
+            GradTerm::Lm => Some(loss.lm),
+            GradTerm::Strategy => Some(loss.strategy),
+            GradTerm::Head(name) => loss
+                .head_terms
                 .into_iter()
                 .find(|t| t.name == name)
                 .map(|t| t.value),
@@ -209,7 +206,7 @@ pub fn grad_conflict(
     let chunks: Vec<&[EscExample]> = examples.chunks(batch_size).take(n_batches).collect();
     // Which terms this model has: try them on the first batch.
     let first = batcher.batch_refs(&chunks[0].iter().collect::<Vec<_>>(), device);
-    let out = model.forward(&first, ExpertChoice::Gold);
+    let out = model.forward(&first, ExpertChoice::Configured);
     let terms: Vec<GradTerm> = match terms {
         Some(terms) => terms
             .iter()
@@ -231,7 +228,7 @@ pub fn grad_conflict(
         // One forward + backward per term: burn's backward consumes the graph.
         let mut per_term = Vec::with_capacity(k);
         for &term in &terms {
-            let out = model.forward(&batch, ExpertChoice::Gold);
+            let out = model.forward(&batch, ExpertChoice::Configured);
             let loss = term
                 .value(model, &out, &batch)
                 .expect("checked on the first batch");

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor};
 use esc_data::{EscBatcher, EscExample};
-use esc_models::{EscModel, ExpertChoice};
+use esc_models::EscModel;
 use serde::{Deserialize, Serialize};
 
 /// Which decoder states are pooled.
@@ -32,7 +32,7 @@ pub fn pooled_states(
     let mut out = Vec::with_capacity(examples.len());
     for chunk in examples.chunks(batch_size.max(1)) {
         let batch = batcher.batch_refs(&chunk.iter().collect::<Vec<_>>(), device);
-        let result = model.forward(&batch, ExpertChoice::Predicted);
+        let result = model.forward(&batch, model.inference_choice());
         let h = match states {
             StateChoice::Final => result.refined,
             StateChoice::PreStar => result.hidden,

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use esc_models::{BlenderbotSmallConfig, EscModelConfig, HeadConfig, JointConfig};
 use serde::{Deserialize, Serialize};
-use star_core::{PoolingMode, StarConfig};
+use star_core::{LambdaSchedule, PoolingMode};
 
 use super::error::{Result, TrainError};
 use super::knowledge::KnowledgeConfig;
+use super::star_options::StarOptions;
 
 /// Model size presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +17,8 @@ use super::knowledge::KnowledgeConfig;
 pub enum Preset {
     /// d 16, 2+2 layers: tests and the two-minute demo.
     Tiny,
+    /// d 128, 2+2 layers: controlled experiments on the whole of ESConv on a CPU.
+    Mini,
     /// d 256, 4+4 layers: CPU runs on ESConv.
     Small,
     /// The BlenderBot-Small-90M architecture (8+8 layers, d 512).
@@ -28,6 +31,7 @@ impl Preset {
     pub fn backbone(self, vocab_size: usize, max_len: usize) -> BlenderbotSmallConfig {
         let base = match self {
             Preset::Tiny => BlenderbotSmallConfig::tiny(),
+            Preset::Mini => BlenderbotSmallConfig::mini(),
             Preset::Small => BlenderbotSmallConfig::small(),
             Preset::BlenderbotSmall90m => BlenderbotSmallConfig::blenderbot_small_90m(),
         };
@@ -82,6 +86,16 @@ pub enum TokenizerSource {
     TrainBpe(usize),
 }
 
+/// A checkpoint of another run to start from (the paper's two-stage protocol: stage 2 branches
+/// from the stage-1 model).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaseCheckpoint {
+    /// The base run's folder.
+    pub run: PathBuf,
+    /// The checkpoint's epoch (1-based, as in `checkpoints/epoch-NNNN`).
+    pub epoch: usize,
+}
+
 /// Every setting of a training run. Defaults: the STAR reference (`CONFIG/star.json`,
 /// `train.py`) except the model size and the epoch count (see [TrainConfig::tiny]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,8 +116,19 @@ pub struct TrainConfig {
     pub head: HeadConfig,
     /// Attach STAR (`false` = the plain head).
     pub star: bool,
-    /// STAR's pooling.
+    /// STAR's pooling: [PoolingMode::Causal] (position t pools positions <= t; the default)
+    /// or [PoolingMode::Full], the reference's, which is **leaky**: in teacher-forced training
+    /// and validation every position's refinement sees the tokens it must predict. Never use
+    /// `Full` for a headline number.
     pub pooling: PoolingMode,
+    /// STAR's other choices (missing in older configs = [StarOptions::reference]).
+    #[serde(default = "StarOptions::reference")]
+    pub star_options: StarOptions,
+    /// The schedule of `λ`, the weight of `L_ST`. `None` (older configs, and the default):
+    /// `Log { lambda0 }` with STAR and `λ = 0` without (BlenderBot-Joint trains `L_LM` only).
+    /// `Some(schedule)` applies with and without STAR: the "Joint + `L_ST`" control.
+    #[serde(default)]
+    pub lambda_schedule: Option<LambdaSchedule>,
     /// Epochs.
     pub epochs: usize,
     /// Two-stage training (the paper's Table 1 setting): the last `stage_two_epochs` epochs
@@ -149,6 +174,11 @@ pub struct TrainConfig {
     /// what older configs mean): none.
     #[serde(default)]
     pub knowledge: Option<KnowledgeConfig>,
+    /// Start from this checkpoint of another run (same head, architecture and vocabulary)
+    /// instead of a fresh or pretrained model; the optimizer and schedule start afresh. `None`
+    /// (default): no base.
+    #[serde(default)]
+    pub base_checkpoint: Option<BaseCheckpoint>,
 }
 
 fn default_head() -> HeadConfig {
@@ -164,7 +194,9 @@ impl Default for TrainConfig {
             init: None,
             head: default_head(),
             star: true,
-            pooling: PoolingMode::Full,
+            pooling: PoolingMode::Causal,
+            star_options: StarOptions::leak_free(),
+            lambda_schedule: None,
             epochs: 10,
             stage_two_epochs: 0,
             batch_size: 64,
@@ -185,6 +217,7 @@ impl Default for TrainConfig {
             max_eval_examples: None,
             log_every: 1,
             knowledge: None,
+            base_checkpoint: None,
         }
     }
 }
@@ -210,12 +243,21 @@ impl TrainConfig {
 
     /// Training `preset` from scratch. The reference's learning rate (3e-5) is for fine-tuning
     /// pretrained weights; random weights need a larger one. `Tiny` is [TrainConfig::tiny];
-    /// `Small` (CPU): BPE 8,000, batch 32, lr 5e-4, warmup 100; `BlenderbotSmall90m`: BPE
+    /// `Mini` (CPU experiments): BPE 8,000, batch 32, lr 1e-3, warmup 100; `Small` (CPU): BPE
+    /// 8,000, batch 32, lr 5e-4, warmup 100; `BlenderbotSmall90m`: BPE
     /// 8,000, the reference's batch (64 x 2), lr 3e-4, warmup 100. Use [TrainConfig::fine_tune]
     /// with pretrained weights.
     pub fn from_scratch(preset: Preset) -> Self {
         match preset {
             Preset::Tiny => Self::tiny(),
+            Preset::Mini => Self {
+                preset,
+                tokenizer: TokenizerSource::TrainBpe(8000),
+                batch_size: 32,
+                grad_accum: 1,
+                lr: 1e-3,
+                ..Self::default()
+            },
             Preset::Small => Self {
                 preset,
                 tokenizer: TokenizerSource::TrainBpe(8000),
@@ -266,7 +308,13 @@ impl TrainConfig {
                 });
             }
         }
-        if self.stage_two_epochs > 0 && (!self.star || self.stage_two_epochs >= self.epochs) {
+        // A run that branches from a trained base may spend all its epochs in stage two.
+        let stage_two_limit = if self.base_checkpoint.is_some() {
+            self.epochs + 1
+        } else {
+            self.epochs
+        };
+        if self.stage_two_epochs > 0 && (!self.star || self.stage_two_epochs >= stage_two_limit) {
             return Err(TrainError::InvalidConfig {
                 field: "stage_two_epochs",
                 message: format!(
@@ -330,8 +378,8 @@ impl TrainConfig {
             ),
         };
         let star = self.star.then(|| {
-            StarConfig::reference(backbone.d_model, esc_data::Strategy::COUNT)
-                .with_pooling(self.pooling)
+            self.star_options
+                .star_config(backbone.d_model, self.pooling)
         });
         let mut head = self.head.clone();
         // KEMI-style: the knowledge tokens follow the strategy tokens at the end of the vocabulary.
@@ -347,7 +395,25 @@ impl TrainConfig {
             backbone,
             head,
             star,
+            routing: self.star_options.routing,
+            strategy_target: self.star_options.strategy_target,
         })
+    }
+
+    /// The run's row name in tables: the head (`BlenderBot-Joint`, `KEMI`, `Emstremo`), then
+    /// `+ L_ST` for a strategy loss without STAR and `+ STAR`.
+    pub fn row_name(&self) -> String {
+        let head = match (&self.head, &self.knowledge) {
+            (HeadConfig::Emstremo(_), _) => "Emstremo",
+            (_, Some(_)) => "KEMI",
+            _ => "BlenderBot-Joint",
+        };
+        let lst = !self.star && (0..self.epochs).any(|e| self.lambda(e) > 0.0);
+        match (self.star, lst) {
+            (true, _) => format!("{head} + STAR"),
+            (false, true) => format!("{head} + L_ST"),
+            (false, false) => head.into(),
+        }
     }
 
     /// Whether zero-based `epoch` belongs to stage two (see [TrainConfig::stage_two_epochs]).
@@ -355,16 +421,17 @@ impl TrainConfig {
         self.stage_two_epochs > 0 && epoch + self.stage_two_epochs >= self.epochs
     }
 
-    /// `λ` at zero-based `epoch`: the log schedule with STAR, 0 for BlenderBot-Joint (whose only
-    /// loss is `L_LM`, the strategy token being its first label).
+    /// `λ` at zero-based `epoch`: [TrainConfig::lambda_schedule] if set; else the log schedule
+    /// with STAR and 0 for BlenderBot-Joint (whose only loss is `L_LM`, the strategy token being
+    /// its first label).
     pub fn lambda(&self, epoch: usize) -> f64 {
-        if self.star {
-            star_core::LambdaSchedule::Log {
+        match (self.lambda_schedule, self.star) {
+            (Some(schedule), _) => schedule.lambda(epoch, self.epochs),
+            (None, true) => LambdaSchedule::Log {
                 lambda0: self.lambda0,
             }
-            .lambda(epoch, self.epochs)
-        } else {
-            0.0
+            .lambda(epoch, self.epochs),
+            (None, false) => 0.0,
         }
     }
 }

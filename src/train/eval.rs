@@ -12,7 +12,7 @@ use esc_data::{
     BlenderbotSmallTokenizer, DecodeOptions, EscBatcher, EscExample, Strategy, Tokenize,
 };
 use esc_metrics::{GenerationMetrics, GenerationReport, StrategyMetrics, StrategyReport};
-use esc_models::{EscModel, GenerationConfig, ResponseExpert};
+use esc_models::{EscModel, GenerationConfig};
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,10 @@ pub struct TestMetrics {
     pub strategy_before: StrategyReport,
     /// Strategy prediction after STAR (the reported one).
     pub strategy_after: StrategyReport,
+    /// Share of test examples whose "after" strategy differs from "before" (0 without STAR;
+    /// absent in older files: 0).
+    #[serde(default)]
+    pub strategy_changed: f64,
     /// Response metrics of the generations (percent scale).
     pub generation: GenerationReport,
     /// BERTScore of the generations (only with [EvalOptions::bertscore]; absent otherwise).
@@ -62,6 +66,13 @@ pub struct GenerationRecord {
     pub after_strategy: String,
     /// STAR's integration value `g` at the strategy step (`None` without STAR).
     pub gate: Option<f32>,
+    /// Teacher-forced summed NLL of the response (as the perplexity counts it; absent in
+    /// files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nll: Option<f64>,
+    /// Tokens counted in `nll`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<f64>,
 }
 
 /// Settings of [evaluate].
@@ -75,6 +86,9 @@ pub struct EvalOptions {
     pub seed: u64,
     /// Also score the generations with BERTScore. Default: `None` (not computed).
     pub bertscore: Option<BertScoreSettings>,
+    /// The row name of [TestMetrics::model], e.g. [super::TrainConfig::row_name]. Default:
+    /// `None`, named from the model (head, `+ STAR`) and the tokenizer (KEMI's knowledge tokens).
+    pub model_name: Option<String>,
 }
 
 impl EvalOptions {
@@ -88,6 +102,7 @@ impl EvalOptions {
             },
             seed,
             bertscore: None,
+            model_name: None,
         }
     }
 }
@@ -132,6 +147,7 @@ pub fn evaluate(
         ..DecodeOptions::default()
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
+    let mut nll_per_example = tf.nll_per_example.iter();
     let mut generation = options.generation.clone();
     // As the reference, no added token is generated: the model bans the strategy tokens, this
     // the knowledge tokens of a KEMI-style vocabulary.
@@ -149,7 +165,7 @@ pub fn evaluate(
         let refs: Vec<&EscExample> = chunk.iter().collect();
         let batch = batcher.batch_refs(&refs, device);
         let out =
-            model.generate_batch(&batch, &generation, ResponseExpert::After, None, &mut rng)?;
+            model.generate_batch(&batch, &generation, model.response_expert(), None, &mut rng)?;
         for (i, ex) in chunk.iter().enumerate() {
             let seq = &out.sequences[i];
             let generation = tokenizer.decode_with(seq.get(2..).unwrap_or(&[]), &skip);
@@ -169,6 +185,16 @@ pub fn evaluate(
                 before_strategy: strategy_name(out.strategy_before[i]),
                 after_strategy: strategy_name(out.strategy_after[i]),
                 gate: out.gate.as_ref().map(|g| g[i]),
+                nll: None,
+                tokens: None,
+            };
+            let record = match nll_per_example.next() {
+                Some(n) => GenerationRecord {
+                    nll: Some(n.nll_sum),
+                    tokens: Some(n.n_tokens),
+                    ..record
+                },
+                None => record,
             };
             let line = serde_json::to_string(&record).map_err(|e| TrainError::json(&path, e))?;
             writeln!(file, "{line}").map_err(|e| TrainError::io(&path, e))?;
@@ -186,7 +212,7 @@ pub fn evaluate(
         _ => None,
     };
     let result = TestMetrics {
-        model: {
+        model: options.model_name.clone().unwrap_or_else(|| {
             let head = match &model.head {
                 esc_models::Head::Emstremo(_) => "Emstremo",
                 // A vocabulary with knowledge tokens: KEMI-style inputs.
@@ -203,11 +229,12 @@ pub fn evaluate(
             } else {
                 head.into()
             }
-        },
+        }),
         examples: examples.len(),
         ppl: tf.nll.perplexity(),
         strategy_before: before.finish()?,
         strategy_after: after.finish()?,
+        strategy_changed: super::validate::changed_share(&tf.before, &tf.after),
         generation: metrics.finish()?,
         bertscore,
     };

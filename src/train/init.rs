@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 use esc_models::{BlenderbotSmallConfig, EscModel, load_hf};
 
-use super::config::TrainConfig;
+use super::checkpoint::{checkpoint_dir, load_model_weights, read_json, verify_checkpoint};
+use super::config::{BaseCheckpoint, TrainConfig};
 use super::error::{Result, TrainError};
 
 /// The weight file of an HF model folder: `model.safetensors`, else `pytorch_model.bin`.
@@ -36,6 +37,9 @@ fn weight_file(dir: &Path) -> Result<PathBuf> {
 /// the folder has no weight file.
 pub fn build_model(config: &TrainConfig, vocab_size: usize, device: &Device) -> Result<EscModel> {
     let model_config = config.model_config(vocab_size)?;
+    if let Some(base) = &config.base_checkpoint {
+        return branch_model(config, base, vocab_size, device);
+    }
     let Some(dir) = &config.init else {
         return Ok(model_config.init(device));
     };
@@ -60,5 +64,57 @@ pub fn build_model(config: &TrainConfig, vocab_size: usize, device: &Device) -> 
         &model_config.head,
         model_config.star.as_ref(),
         device,
-    ))
+    )
+    .with_routing(model_config.routing, model_config.strategy_target))
+}
+
+/// The model of a run that branches from another run's checkpoint (the paper's stage 2):
+/// backbone and head from the checkpoint; STAR from the checkpoint if it has one, else new
+/// (randomly initialised) when this run attaches it; this run's routing and strategy target.
+///
+/// # Errors
+/// [TrainError::InvalidConfig] when the base run differs in head, architecture or vocabulary,
+/// or has no such checkpoint; model and I/O errors of the checkpoint.
+fn branch_model(
+    config: &TrainConfig,
+    base: &BaseCheckpoint,
+    vocab_size: usize,
+    device: &Device,
+) -> Result<EscModel> {
+    let invalid = |message: String| TrainError::InvalidConfig {
+        field: "base_checkpoint",
+        message,
+    };
+    let base_config: TrainConfig = read_json(&base.run.join("config.json"))?;
+    let base_model_config = base_config.model_config(vocab_size)?;
+    let model_config = config.model_config(vocab_size)?;
+    if base_model_config.head != model_config.head
+        || base_model_config.backbone != model_config.backbone
+    {
+        return Err(invalid(format!(
+            "{} has another head or architecture than this run (vocabulary of {vocab_size} ids)",
+            base.run.display()
+        )));
+    }
+    let dir = checkpoint_dir(&base.run, base.epoch);
+    verify_checkpoint(&dir).map_err(|e| {
+        invalid(format!(
+            "{} has no usable checkpoint of epoch {}: {e}",
+            base.run.display(),
+            base.epoch
+        ))
+    })?;
+    let trained = load_model_weights(&dir.join("model.bpk"), base_model_config.init(device))?;
+    let star = match (trained.star, &model_config.star) {
+        (Some(star), Some(_)) => Some(star),
+        (_, Some(star_config)) => Some(star_config.init(device)),
+        (_, None) => None,
+    };
+    Ok(EscModel {
+        backbone: trained.backbone,
+        head: trained.head,
+        star,
+        routing: model_config.routing,
+        strategy_target: model_config.strategy_target,
+    })
 }

@@ -48,6 +48,7 @@ mod init;
 mod knowledge;
 mod run_lock;
 mod schedule;
+mod star_options;
 mod trained_run;
 mod trainer;
 mod validate;
@@ -59,7 +60,7 @@ pub use checkpoint::{
     save_checkpoint, verify_checkpoint, write_json,
 };
 pub use compare::{HeadComparison, SeedPair, compare_heads_markdown, compare_markdown, mean_std};
-pub use config::{DeviceKind, Preset, TokenizerSource, TrainConfig};
+pub use config::{BaseCheckpoint, DeviceKind, Preset, TokenizerSource, TrainConfig};
 pub use curves::plot_curves;
 pub use data::{RunData, TOKENIZER_DIR, load_tokenizer, save_tokenizer};
 pub use error::{Result, TrainError};
@@ -72,6 +73,7 @@ pub use knowledge::{
     KnowledgeConfig, KnowledgeSourceKind, add_knowledge_tokens, run_knowledge_source,
 };
 pub use schedule::LinearWarmup;
+pub use star_options::StarOptions;
 pub use trained_run::{CheckpointChoice, TrainedRun};
 pub use trainer::{TrainEvent, Trainer};
 pub use validate::{TeacherForced, ValidMetrics, teacher_forced, validate};

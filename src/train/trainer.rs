@@ -389,7 +389,7 @@ impl Trainer {
         for (i, ids) in batches.iter().enumerate() {
             let refs: Vec<&EscExample> = ids.iter().map(|&j| &self.data.train[j]).collect();
             let batch = self.batcher.batch_refs(&refs, &self.device);
-            let out = self.model.forward(&batch, ExpertChoice::Gold);
+            let out = self.model.forward(&batch, ExpertChoice::Configured);
             let loss = self.model.loss(&out, &batch, lambda);
             let terms = [
                 ("loss", loss.total.clone().into_scalar::<f64>()),

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Int, Tensor};
 use esc_data::{EscBatch, EscBatcher, EscExample};
-use esc_models::{EscModel, ExpertChoice, NllStats};
+use esc_models::{EscModel, NllStats};
 use serde::{Deserialize, Serialize};
 
 use super::error::Result;
@@ -23,11 +23,14 @@ pub struct ValidMetrics {
     pub acc_after: f64,
     /// Macro-F1 of "after".
     pub f1_after: f64,
+    /// Share of examples whose "after" differs from "before" (absent in older logs: 0).
+    #[serde(default)]
+    pub changed: f64,
 }
 
 /// Strategy predictions of a batch, as generation makes them: from the first decoder position
 /// (`<s>` only), "before" from the pre-STAR logits, "after" from the logits refined by the expert
-/// of "before".
+/// of "before" (the pre-STAR mixture under soft routing).
 pub(crate) fn predict_strategies(model: &EscModel, batch: &EscBatch) -> (Vec<usize>, Vec<usize>) {
     let [b, _] = batch.decoder_input_ids.dims();
     let first = EscBatch {
@@ -36,10 +39,10 @@ pub(crate) fn predict_strategies(model: &EscModel, batch: &EscBatch) -> (Vec<usi
         decoder_mask_pad: batch.decoder_mask_pad.clone().slice([0..b, 0..1]),
         ..batch.clone()
     };
-    let out = model.forward(&first, ExpertChoice::Predicted);
+    let out = model.forward(&first, model.inference_choice());
     let before = argmax(out.strategy_logits);
     let after = if model.star.is_some() {
-        argmax(model.head.strategy_logits_from_lm(&out.logits))
+        argmax(out.refined_strategy_logits)
     } else {
         before.clone()
     };
@@ -63,6 +66,8 @@ fn argmax(logits: Tensor<2>) -> Vec<usize> {
 pub struct TeacherForced {
     /// Summed NLL and token count.
     pub nll: NllStats,
+    /// NLL and token count of each example, in order.
+    pub nll_per_example: Vec<NllStats>,
     /// Gold strategies.
     pub gold: Vec<usize>,
     /// "Before" predictions.
@@ -83,7 +88,10 @@ pub fn teacher_forced(
     for chunk in examples.chunks(batch_size) {
         let refs: Vec<&EscExample> = chunk.iter().collect();
         let batch = batcher.batch_refs(&refs, device);
-        out.nll.add(model.validation_nll(&batch));
+        for nll in model.validation_nll_per_example(&batch) {
+            out.nll.add(nll);
+            out.nll_per_example.push(nll);
+        }
         let (before, after) = predict_strategies(model, &batch);
         out.before.extend(before);
         out.after.extend(after);
@@ -115,5 +123,15 @@ pub fn validate(
         f1_before: before.macro_avg.f1,
         acc_after: after.accuracy,
         f1_after: after.macro_avg.f1,
+        changed: changed_share(&tf.before, &tf.after),
     })
+}
+
+/// Share of positions where `after` differs from `before` (0 for no examples).
+pub fn changed_share(before: &[usize], after: &[usize]) -> f64 {
+    if before.is_empty() {
+        return 0.0;
+    }
+    let changed = before.iter().zip(after).filter(|(b, a)| b != a).count();
+    changed as f64 / before.len() as f64
 }

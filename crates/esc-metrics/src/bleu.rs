@@ -270,6 +270,59 @@ impl BleuStats {
         Ok(())
     }
 
+    /// Adds the pairs of `other` after those of `self`: the same statistics as
+    /// adding `other`'s pairs, in order, to `self` with [`add`](Self::add). Sums
+    /// are summed; the last-pair fields that smoothing methods 5, 6 and 7 read
+    /// (nltk applies them to the corpus's last pair) come from `other`'s last pair,
+    /// unless `other` is empty, which changes nothing.
+    ///
+    /// So a caller can keep one `BleuStats` per example and merge any subset (e.g.
+    /// a bootstrap resample, repetitions included) to get its corpus BLEU.
+    ///
+    /// # Errors
+    /// [`MetricsError::LengthMismatch`] when the two were collected with different
+    /// `max_order`s (`self` is left unchanged).
+    ///
+    /// ```
+    /// use esc_metrics::{BleuOptions, BleuStats};
+    /// let pairs = [(vec!["a", "b", "c"], vec!["a", "b", "d"]), (vec!["b", "c"], vec!["b", "c"])];
+    /// let mut all = BleuStats::new(4);
+    /// let mut merged = BleuStats::new(4);
+    /// for (hyp, reference) in &pairs {
+    ///     all.add(hyp, &[reference])?;
+    ///     let mut one = BleuStats::new(4);
+    ///     one.add(hyp, &[reference])?;
+    ///     merged.merge(&one)?;
+    /// }
+    /// assert_eq!(merged, all);
+    /// assert!(merged.merge(&BleuStats::new(2)).is_err());
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn merge(&mut self, other: &BleuStats) -> Result<(), MetricsError> {
+        if other.max_order != self.max_order {
+            return Err(MetricsError::LengthMismatch {
+                what: "BLEU statistics' max_order, self vs other",
+                left: self.max_order,
+                right: other.max_order,
+            });
+        }
+        if other.pairs == 0 {
+            return Ok(());
+        }
+        for (m, o) in self.matches.iter_mut().zip(&other.matches) {
+            *m += o;
+        }
+        for (t, o) in self.totals.iter_mut().zip(&other.totals) {
+            *t += o;
+        }
+        self.hyp_len += other.hyp_len;
+        self.ref_len += other.ref_len;
+        self.last_hyp_len = other.last_hyp_len;
+        self.last_p5 = other.last_p5;
+        self.pairs += other.pairs;
+        Ok(())
+    }
+
     /// [`add`](Self::add) from precounted statistics: `clipped[n - 1]` and
     /// `totals[n - 1]` as `modified_precision` returns them for orders
     /// `1..=max_order` and, for smoothing methods 5 and 7, order 5 (a caller that

@@ -61,6 +61,28 @@ pub enum MetricsError {
         /// The value found.
         value: f64,
     },
+    /// Fewer items than a statistic needs (e.g. a sample standard deviation of one value).
+    #[error("{what}: {got} given; at least {needed} are needed")]
+    TooFew {
+        /// What was counted (e.g. "values of a confidence interval").
+        what: &'static str,
+        /// How many were given.
+        got: usize,
+        /// The least number accepted.
+        needed: usize,
+    },
+    /// An index into a list of items is not below the list's length.
+    #[error("{what}[{index}] = {value} is out of range; expected < {len}")]
+    IndexOutOfRange {
+        /// Which input (e.g. "indices").
+        what: &'static str,
+        /// 0-based position of the offending index in the input.
+        index: usize,
+        /// The index found.
+        value: usize,
+        /// The number of items it indexes.
+        len: usize,
+    },
     /// The reference implementation has no value for this input (it raises).
     #[error("{metric} is undefined here: {reason}")]
     Undefined {

@@ -8,7 +8,11 @@
 //! variant, and the standard one), ROUGE-L (beta 1.2), unigram F1 and the mean
 //! hypothesis length. Tokens are interned to ids, so the corpus is cheap to hold.
 
+mod per_example;
+
 use serde::{Deserialize, Serialize};
+
+pub use per_example::PerExampleStats;
 
 use crate::bleu::closest_ref_length;
 use crate::distinct::distinct_ids;
@@ -136,6 +140,12 @@ pub struct GenerationMetrics {
     /// smoothing methods 5 and 7).
     ngrams: NgramCounter,
     pairs: usize,
+    /// Per pair, the BLEU clipped matches and totals of orders
+    /// `1..=ngram_orders(&config)` (for [`PerExampleStats`]).
+    pair_clipped: Vec<u64>,
+    pair_totals: Vec<u64>,
+    /// Per pair: the closest reference length (BLEU's brevity penalty).
+    closest_ref_lens: Vec<usize>,
     /// The hypotheses' token ids back to back (for Distinct-n), and where each ends.
     hyp_flat: Vec<u32>,
     hyp_ends: Vec<usize>,
@@ -188,16 +198,14 @@ impl GenerationMetrics {
         }
         Ok(Self {
             bleu: BleuStats::new(config.max_bleu_order.max(4)),
-            ngrams: NgramCounter::new(
-                config
-                    .max_bleu_order
-                    .max(4)
-                    .max(usize::from(config.smoothing.needs_order_5()) * 5),
-            ),
+            ngrams: NgramCounter::new(ngram_orders(&config)),
             config,
             tokenizer: WordTokenizer::english(),
             vocab: FxHashMap::default(),
             pairs: 0,
+            pair_clipped: Vec::new(),
+            pair_totals: Vec::new(),
+            closest_ref_lens: Vec::new(),
             hyp_flat: Vec::new(),
             hyp_ends: Vec::new(),
             f1: Vec::new(),
@@ -364,16 +372,7 @@ impl GenerationMetrics {
                 what: "generation pairs",
             });
         }
-        let bleu = (1..=self.config.max_bleu_order)
-            .map(|k| {
-                let mut options = BleuOptions::esc(k);
-                options
-                    .weights
-                    .resize(self.config.max_bleu_order.max(4), 0.0);
-                options.smoothing = self.config.smoothing;
-                self.bleu.score(&options).map(|s| 100.0 * s.bleu)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let bleu = bleu_scores(&self.config, &self.bleu)?;
         let (distinct, distinct_standard): (Vec<f64>, Vec<f64>) =
             (1..=self.config.max_distinct_order)
                 .map(|k| {
@@ -393,6 +392,48 @@ impl GenerationMetrics {
         })
     }
 
+    /// The per-example statistics of every pair added so far, from which
+    /// [`PerExampleStats::report_on`] recomputes the report on any subset or
+    /// resample of the pairs (e.g. for [`paired_bootstrap`](crate::paired_bootstrap)).
+    /// Build it once (about the cost of [`finish`](Self::finish)), then call
+    /// `report_on` as often as needed.
+    ///
+    /// # Errors
+    /// [`MetricsError::Empty`] when nothing was added.
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("i am here for you", &["i am here"])?;
+    /// m.add("tell me more", &["what happened"])?;
+    /// let per_example = m.per_example()?;
+    /// assert_eq!(per_example.report_on(&[0, 1])?, m.finish()?);
+    /// assert_eq!(per_example.report_on(&[1, 1])?.rouge_l, 0.0);
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn per_example(&self) -> Result<PerExampleStats, MetricsError> {
+        PerExampleStats::new(self)
+    }
+
+    /// The report on the pairs `indices` (repetitions allowed): the same as
+    /// [`finish`](Self::finish) on an accumulator to which those pairs were added
+    /// in that order, and exactly `finish()` for `0..len()`. Builds the
+    /// [`per_example`](Self::per_example) statistics at every call: for many
+    /// subsets, build them once and use [`PerExampleStats::report_on`].
+    ///
+    /// # Errors
+    /// Those of [`PerExampleStats::report_on`].
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("i am here", &["i am here"])?;
+    /// m.add("no", &["what happened"])?;
+    /// assert_eq!(m.report_on(&[0])?.bleu[1], 100.0); // BLEU-2 of the first pair alone
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn report_on(&self, indices: &[usize]) -> Result<GenerationReport, MetricsError> {
+        self.per_example()?.report_on(indices)
+    }
+
     /// The one place where a pair's statistics are counted (`refs` is not empty):
     /// BLEU, Distinct-n and unigram F1 from the n-gram ids, ROUGE-L by LCS. The
     /// values equal those of the generic one-shot functions exactly.
@@ -400,12 +441,12 @@ impl GenerationMetrics {
         let vocab = self.vocab.len();
         self.ngrams.add_pair(hyp, refs, vocab, &mut self.counts);
         let c = &self.counts;
-        self.bleu.add_counts(
-            &c.clipped,
-            &c.totals,
-            hyp.len(),
-            closest_ref_length(refs, hyp.len()),
-        );
+        let closest_ref_len = closest_ref_length(refs, hyp.len());
+        self.bleu
+            .add_counts(&c.clipped, &c.totals, hyp.len(), closest_ref_len);
+        self.pair_clipped.extend_from_slice(&c.clipped);
+        self.pair_totals.extend_from_slice(&c.totals);
+        self.closest_ref_lens.push(closest_ref_len);
         let f1 = refs
             .iter()
             .zip(&c.unigram_overlap)
@@ -437,6 +478,27 @@ impl GenerationMetrics {
             |token| ids.push(intern(vocab, token)),
         );
     }
+}
+
+/// The n-gram orders counted per pair: BLEU's (at least 4), and 5 for smoothing
+/// methods 5 and 7.
+fn ngram_orders(config: &GenerationConfig) -> usize {
+    config
+        .max_bleu_order
+        .max(4)
+        .max(usize::from(config.smoothing.needs_order_5()) * 5)
+}
+
+/// BLEU-1..=`max_bleu_order` x100 of `stats` as the report holds them.
+fn bleu_scores(config: &GenerationConfig, stats: &BleuStats) -> Result<Vec<f64>, MetricsError> {
+    (1..=config.max_bleu_order)
+        .map(|k| {
+            let mut options = BleuOptions::esc(k);
+            options.weights.resize(config.max_bleu_order.max(4), 0.0);
+            options.smoothing = config.smoothing;
+            stats.score(&options).map(|s| 100.0 * s.bleu)
+        })
+        .collect()
 }
 
 /// The id of `token`, a new one for a token not seen before.

@@ -14,6 +14,8 @@
 //! | [`unigram_f1`] | the reference's bag-of-words F1 |
 //! | [`classification_report`], [`macro_f1`], [`top_k_accuracy`] | sklearn `precision_recall_fscore_support`, `f1_score`, `top_k_accuracy_score`, `confusion_matrix` |
 //! | [`perplexity`] | corpus PPL (`exp` of the mean token NLL) and the sentence-mean variant |
+//! | [`student_t_quantile`], [`mean_confidence_interval`], [`empirical_quantile`] | `scipy.stats.t.ppf`, `scipy.stats.t.interval`, `numpy.quantile` |
+//! | [`paired_bootstrap`], [`GenerationMetrics::per_example`] | the paired bootstrap test of two systems (module `significance`) |
 //!
 //! ## Quick start
 //! ```
@@ -48,6 +50,7 @@ mod ngram;
 mod perplexity;
 mod report;
 mod rouge;
+pub mod significance;
 mod strategy;
 pub mod tokenize;
 
@@ -59,8 +62,12 @@ pub use classification::{
 pub use distinct::{DistinctVariant, distinct_n};
 pub use error::MetricsError;
 pub use f1::unigram_f1;
-pub use generation::{GenerationConfig, GenerationMetrics, GenerationReport};
+pub use generation::{GenerationConfig, GenerationMetrics, GenerationReport, PerExampleStats};
 pub use perplexity::{Perplexity, PerplexityReport, perplexity};
 pub use report::EvalReport;
 pub use rouge::{ROUGE_BETA, lcs_len, rouge_l};
+pub use significance::{
+    BootstrapOptions, BootstrapResult, MeanCi, empirical_quantile, mean_confidence_interval,
+    paired_bootstrap, student_t_quantile,
+};
 pub use strategy::{StrategyMetrics, StrategyReport, TopK};

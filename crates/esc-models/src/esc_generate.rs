@@ -19,21 +19,26 @@
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use esc_data::EscBatch;
 use rand::Rng;
-use star_core::{StarCache, StarInput};
+use star_core::StarCache;
 
 use crate::blenderbot_small::DecoderCache;
 use crate::esc_model::EscModel;
 use crate::generate::search::{SpecialIds, StepDecoder, generate_with};
 use crate::generate::{GenerationConfig, host_rows};
 use crate::heads::PrefixSource;
+use crate::routing::StarRoute;
 
-/// Which expert STAR uses while decoding the response.
+/// Which expert STAR uses while decoding the response. [EscModel::response_expert] gives the
+/// one that matches the model's training routing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ResponseExpert {
-    /// The "after" strategy (the one in the prefix), as in teacher-forced training. Default.
+    /// The "after" strategy (the one in the prefix), as in teacher-forced training with gold
+    /// experts. Default.
     #[default]
     After,
-    /// The "before" strategy (the expert that produced the prediction).
+    /// The first step's decision (the expert that produced the prediction): the "before"
+    /// strategy, or the pre-STAR mixture under soft routing; as in training with predicted or
+    /// soft routing.
     Before,
 }
 
@@ -57,7 +62,7 @@ struct EscStepper<'a> {
     mask_pad: Tensor<2, Bool>,
     cache: DecoderCache,
     star_cache: StarCache,
-    expert_ids: Tensor<1, Int>,
+    route: Option<StarRoute>,
     /// Prefix positions already in the caches (skipped at the first step).
     skip: usize,
 }
@@ -81,16 +86,12 @@ impl StepDecoder for EscStepper<'_> {
             &self.mask_pad,
             Some(&mut self.cache),
         );
-        let refined = match &self.model.star {
-            Some(star) => {
-                star.forward_step(
-                    StarInput::new(hidden, self.expert_ids.clone()),
-                    &mut self.star_cache,
-                )
-                .hidden
-            }
-            None => hidden,
-        };
+        let (refined, _) = self.model.apply_star(
+            hidden,
+            self.route.as_ref(),
+            None,
+            Some(&mut self.star_cache),
+        );
         let [_, t, _] = refined.dims();
         let last = refined.slice([0..n, t - 1..t]);
         let vocab = self.model.backbone.vocab_size();
@@ -100,7 +101,7 @@ impl StepDecoder for EscStepper<'_> {
     fn select(&mut self, indices: Tensor<1, Int>) {
         self.cache.select(indices.clone());
         self.star_cache.select_batch(indices.clone());
-        self.expert_ids = self.expert_ids.clone().select(0, indices.clone());
+        self.route = self.route.take().map(|r| r.select(indices.clone()));
         self.encoder_hidden = self.encoder_hidden.clone().select(0, indices.clone());
         self.mask_pad = self.mask_pad.clone().select(0, indices);
     }
@@ -276,17 +277,19 @@ impl EscModel {
             .decoder
             .forward_embeds(embeds, &encoder_hidden, &mask_pad, Some(&mut cache))
             .slice([0..b, p..p + 1]);
-        let before = match &encoder_logits {
-            Some(l) => argmax_rows(l.strategy.clone()),
-            None => argmax_rows(self.head.strategy_logits(&self.backbone, &h0)),
-        };
-        let (after, gate) = match &self.star {
-            Some(star) => {
-                let out =
-                    star.forward_step(StarInput::new(h0, int1(&before, &device)), &mut star_cache);
-                let logits = self.backbone.lm_logits(out.hidden);
-                let gate: Vec<f32> = out
-                    .gate
+        let pre_star = self.pre_star_logits(encoder_logits.as_ref(), &h0);
+        let before = argmax_rows(pre_star.clone());
+        // The first step's route: the "before" expert, or the pre-STAR mixture (soft routing).
+        let first_route = self
+            .star
+            .as_ref()
+            .map(|_| StarRoute::from_logits(self.routing, &pre_star));
+        let (refined0, gate0) =
+            self.apply_star(h0, first_route.as_ref(), None, Some(&mut star_cache));
+        let (after, gate) = match gate0 {
+            Some(gate0) => {
+                let logits = self.backbone.lm_logits(refined0);
+                let gate: Vec<f32> = gate0
                     .mean_dim(2)
                     .reshape([b])
                     .into_data()
@@ -307,14 +310,14 @@ impl EscModel {
         config
             .bad_words_ids
             .extend((0..self.head.n_strategies()).map(|s| vec![self.head.strategy_token(s)]));
-        let expert = match response_expert {
-            ResponseExpert::After => &chosen,
-            ResponseExpert::Before => &before,
+        let route = match response_expert {
+            ResponseExpert::After => first_route.map(|_| StarRoute::Ids(int1(&chosen, &device))),
+            ResponseExpert::Before => first_route,
         };
         let n = config.num_beams;
         let repeat: Vec<usize> = (0..b).flat_map(|i| std::iter::repeat_n(i, n)).collect();
         let repeat_t = int1(&repeat, &device);
-        let experts: Vec<usize> = repeat.iter().map(|&i| expert[i]).collect();
+        let route = route.map(|r| r.select(repeat_t.clone()));
         cache.select(repeat_t.clone());
         star_cache.select_batch(repeat_t.clone());
         let mut stepper = EscStepper {
@@ -323,7 +326,7 @@ impl EscModel {
             mask_pad: mask_pad.select(0, repeat_t),
             cache,
             star_cache,
-            expert_ids: int1(&experts, &device),
+            route,
             skip: 1,
         };
         let prefixes: Vec<Vec<u32>> = chosen

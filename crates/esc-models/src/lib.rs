@@ -46,6 +46,7 @@ pub mod esc_model;
 pub mod generate;
 pub mod heads;
 pub mod loss;
+pub mod routing;
 
 pub use blenderbot_small::weights::{
     LoadOptions, LoadReport, ShapeMismatch, TensorInfo, export_hf_safetensors, load_burnpack,
@@ -61,3 +62,4 @@ pub use generate::{GenerationConfig, generate};
 pub use heads::{
     EmstremoConfig, EmstremoHead, Head, HeadConfig, JointConfig, JointHead, LossTerm, PrefixMode,
 };
+pub use routing::{Routing, StarRoute, StrategyTarget};

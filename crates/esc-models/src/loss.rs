@@ -16,6 +16,19 @@ pub const IGNORE_INDEX: i64 = -100;
 /// # Panics
 /// If the shapes disagree.
 pub fn nll_sum(logits: Tensor<3>, labels: Tensor<2, Int>) -> (Tensor<1>, Tensor<1>) {
+    let (nll, count) = nll_per_example(logits, labels);
+    (nll.sum(), count.sum())
+}
+
+/// Per-example summed negative log-likelihood and counted tokens, `([b], [b])`, ignoring
+/// [IGNORE_INDEX] labels: [nll_sum] before the sum over the batch.
+///
+/// # Shapes
+/// As [nll_sum].
+///
+/// # Panics
+/// If the shapes disagree.
+pub fn nll_per_example(logits: Tensor<3>, labels: Tensor<2, Int>) -> (Tensor<1>, Tensor<1>) {
     let [b, t, _] = logits.dims();
     assert_eq!(
         labels.dims(),
@@ -29,8 +42,8 @@ pub fn nll_sum(logits: Tensor<3>, labels: Tensor<2, Int>) -> (Tensor<1>, Tensor<
         .gather(2, safe.unsqueeze_dim::<3>(2))
         .reshape([b, t]);
     let keep_f = keep.float();
-    let nll = -(picked * keep_f.clone()).sum();
-    (nll, keep_f.sum())
+    let nll = -(picked * keep_f.clone()).sum_dim(1).reshape([b]);
+    (nll, keep_f.sum_dim(1).reshape([b]))
 }
 
 /// Token-mean cross-entropy (PyTorch `CrossEntropyLoss()` with `ignore_index = -100`), `[1]`.

@@ -34,18 +34,6 @@ fn model(device: &Device, config: EmstremoConfig, star: bool) -> EscModel {
     )
 }
 
-fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn shapes_and_encoder_strategy_logits() {
     let device = Device::flex();

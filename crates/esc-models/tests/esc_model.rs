@@ -297,6 +297,8 @@ fn every_parameter_of_a_fresh_model_trains_except_the_final_logits_bias() {
         },
         head: joint(),
         star: None,
+        routing: Default::default(),
+        strategy_target: Default::default(),
     };
     let m = config.init(&device);
     let b = batch(&device);

@@ -189,8 +189,12 @@ pub struct Star {
 pub struct StarInput {
     /// Decoder hidden states `h`, `[batch_size, seq_length, d_model]`.
     pub hidden: Tensor<3>,
-    /// Strategy id of each example, `[batch_size]` (needed in [`ExpertMode::PerStrategy`]).
+    /// Strategy id of each example, `[batch_size]` (needed in [`ExpertMode::PerStrategy`]
+    /// unless `expert_weights` is given).
     pub strategy_ids: Option<Tensor<1, Int>>,
+    /// Soft routing: each example's weights over the experts, `[batch_size, n_experts]`
+    /// (e.g. strategy probabilities); overrides `strategy_ids`. See [`StarInput::mixed`].
+    pub expert_weights: Option<Tensor<2>>,
     /// Padding mask `[batch_size, seq_length]`, `true` = padding.
     pub mask_pad: Option<Tensor<2, Bool>>,
 }
@@ -202,6 +206,20 @@ impl StarInput {
         Self {
             hidden,
             strategy_ids: Some(strategy_ids),
+            expert_weights: None,
+            mask_pad: None,
+        }
+    }
+
+    /// Soft routing: every expert refines every example and the results are mixed with the
+    /// example's `weights` `[batch_size, n_experts]` (rows usually sum to 1):
+    /// `h' = Σ_e w_e (g_e ⊙ ĥ_e + (1 - g_e) ⊙ h)`. With one-hot rows this equals
+    /// [`StarInput::new`] with those ids; gradients reach the weights.
+    pub fn mixed(hidden: Tensor<3>, weights: Tensor<2>) -> Self {
+        Self {
+            hidden,
+            strategy_ids: None,
+            expert_weights: Some(weights),
             mask_pad: None,
         }
     }
@@ -211,6 +229,7 @@ impl StarInput {
         Self {
             hidden,
             strategy_ids: None,
+            expert_weights: None,
             mask_pad: None,
         }
     }
@@ -220,6 +239,23 @@ impl StarInput {
     pub fn mask_pad(mut self, mask_pad: Tensor<2, Bool>) -> Self {
         self.mask_pad = Some(mask_pad);
         self
+    }
+}
+
+/// How the examples pick their experts.
+enum Route {
+    /// One expert per example (or none needed, in [`ExpertMode::Shared`]).
+    Ids(Option<Tensor<1, Int>>),
+    /// Weights over all experts.
+    Weights(Tensor<2>),
+}
+
+impl Route {
+    fn of(ids: Option<Tensor<1, Int>>, weights: Option<Tensor<2>>) -> Self {
+        match weights {
+            Some(w) => Route::Weights(w),
+            None => Route::Ids(ids),
+        }
     }
 }
 
@@ -259,13 +295,8 @@ impl Star {
             PoolingMode::Causal => QuerySpan::CausalFrom(0),
         };
         let valid = self.valid(input.mask_pad, &input.hidden);
-        self.refine(
-            input.hidden.clone(),
-            valid,
-            span,
-            input.hidden,
-            input.strategy_ids,
-        )
+        let route = Route::of(input.strategy_ids, input.expert_weights);
+        self.refine(input.hidden.clone(), valid, span, input.hidden, route)
     }
 
     /// Incremental STAR for generation: refine the new positions of `input`, given the
@@ -294,7 +325,8 @@ impl Star {
             PoolingMode::Causal => QuerySpan::CausalFrom(start),
         };
         let valid = self.valid(mask_all, &all);
-        self.refine(all, valid, span, input.hidden, input.strategy_ids)
+        let route = Route::of(input.strategy_ids, input.expert_weights);
+        self.refine(all, valid, span, input.hidden, route)
     }
 
     /// The same result as [`Star::forward`], computed one example at a time as the reference
@@ -305,7 +337,13 @@ impl Star {
     ///
     /// # Panics
     /// As [`Star::forward`].
+    ///
+    /// Soft routing ([`StarInput::mixed`]) is not supported here.
     pub fn forward_per_example(&self, input: StarInput) -> StarOutput {
+        assert!(
+            input.expert_weights.is_none(),
+            "forward_per_example takes strategy ids, not expert weights"
+        );
         let [b, _, _] = input.hidden.dims();
         let ids = self.expert_ids(input.strategy_ids.as_ref(), b);
         let span = match self.pooling_mode {
@@ -344,7 +382,7 @@ impl Star {
         valid: Option<Tensor<2>>,
         span: QuerySpan,
         original: Tensor<3>,
-        strategy_ids: Option<Tensor<1, Int>>,
+        route: Route,
     ) -> StarOutput {
         let [b, _, d] = keys.dims();
         let [ob, _, od] = original.dims();
@@ -353,15 +391,54 @@ impl Star {
             "hidden states must be [batch, seq, d_model]"
         );
         let pooled = self.pooling.pool(keys, valid, span);
-        let (gate, refined) = match self.expert_mode {
-            ExpertMode::Shared => self.experts[0].forward(pooled.clone()),
-            ExpertMode::PerStrategy => {
-                let ids = self.expert_ids(strategy_ids.as_ref(), b);
+        let (gate, refined) = match (self.expert_mode, route) {
+            (ExpertMode::Shared, _) => self.experts[0].forward(pooled.clone()),
+            (ExpertMode::PerStrategy, Route::Weights(weights)) => {
+                return self.mix(pooled, weights, original);
+            }
+            (ExpertMode::PerStrategy, Route::Ids(ids)) => {
+                let ids = self.expert_ids(ids.as_ref(), b);
                 apply_grouped(&self.experts, pooled.clone(), &ids)
             }
         };
         StarOutput {
             hidden: blend(refined, original, gate.clone()),
+            gate,
+            pooled,
+        }
+    }
+
+    /// Soft routing: `h' = Σ_e w_e g_e ⊙ ĥ_e + (1 - G) ⊙ h` with `G = Σ_e w_e g_e` (the
+    /// reported gate), which is `Σ_e w_e blend_e` for any weights.
+    fn mix(&self, pooled: Tensor<3>, weights: Tensor<2>, original: Tensor<3>) -> StarOutput {
+        let [b, _, _] = pooled.dims();
+        let n = self.experts.len();
+        assert_eq!(
+            weights.dims(),
+            [b, n],
+            "expert weights must be [batch, n_experts]"
+        );
+        let mut gate_sum: Option<Tensor<3>> = None;
+        let mut refined_sum: Option<Tensor<3>> = None;
+        for (e, expert) in self.experts.iter().enumerate() {
+            let w = weights.clone().narrow(1, e, 1).reshape([b, 1, 1]);
+            let (g, r) = expert.forward(pooled.clone());
+            let wg = g * w;
+            let wgr = wg.clone() * r;
+            gate_sum = Some(match gate_sum {
+                Some(s) => s + wg,
+                None => wg,
+            });
+            refined_sum = Some(match refined_sum {
+                Some(s) => s + wgr,
+                None => wgr,
+            });
+        }
+        let gate = gate_sum.expect("at least one expert");
+        let weighted = refined_sum.expect("at least one expert");
+        let hidden = weighted + (gate.clone().neg() + 1.0) * original;
+        StarOutput {
+            hidden,
             gate,
             pooled,
         }

@@ -306,3 +306,68 @@ fn invalid_configs_are_typed_errors() {
     assert_eq!(back.pooling, PoolingMode::Causal);
     assert_eq!(back.pad_pooling, PadPooling::IncludePads);
 }
+
+/// Soft routing: `Σ_e w_e · (STAR with expert e)`, and one-hot weights are hard routing; in the
+/// incremental API too.
+#[test]
+fn mixed_experts_are_the_weighted_sum_of_single_experts() {
+    for (name, device) in devices() {
+        device.seed(3);
+        for pooling in [PoolingMode::Full, PoolingMode::Causal] {
+            for width in [GateWidth::Scalar, GateWidth::PerChannel] {
+                let star = config(pooling, ExpertMode::PerStrategy, width).init(&device);
+                let (hidden, ids, mask) = inputs(&device);
+                let weights = burn::tensor::activation::softmax(
+                    Tensor::<2>::random([B, 8], Distribution::Normal(0.0, 2.0), &device),
+                    1,
+                );
+                let mixed = star.forward(
+                    StarInput::mixed(hidden.clone(), weights.clone()).mask_pad(mask.clone()),
+                );
+                let mut expected = Tensor::<3>::zeros([B, T, D], &device);
+                for e in 0..8 {
+                    let ids_e = Tensor::<1, Int>::full([B], e as i64, &device);
+                    let one =
+                        star.forward(StarInput::new(hidden.clone(), ids_e).mask_pad(mask.clone()));
+                    let w = weights.clone().narrow(1, e, 1).reshape([B, 1, 1]);
+                    expected = expected + one.hidden * w;
+                }
+                let what = format!("{name} {pooling:?} {width:?} mixed");
+                assert_close(&what, &values(mixed.hidden), &values(expected), 1e-5);
+
+                let rows: Vec<f32> = IDS
+                    .iter()
+                    .flat_map(|&id| (0..8).map(move |e| if e == id as usize { 1.0 } else { 0.0 }))
+                    .collect();
+                let hot = Tensor::<2>::from_data(TensorData::new(rows, [B, 8]), &device);
+                let soft = star
+                    .forward(StarInput::mixed(hidden.clone(), hot.clone()).mask_pad(mask.clone()));
+                let hard = star
+                    .forward(StarInput::new(hidden.clone(), ids.clone()).mask_pad(mask.clone()));
+                let what = format!("{name} {pooling:?} {width:?} one-hot");
+                assert_close(
+                    &what,
+                    &values(soft.hidden),
+                    &values(hard.hidden.clone()),
+                    1e-5,
+                );
+
+                if pooling == PoolingMode::Causal {
+                    let mut cache = StarCache::new();
+                    let mut steps = Vec::new();
+                    for t in 0..T {
+                        let step = star.forward_step(
+                            StarInput::mixed(hidden.clone().narrow(1, t, 1), hot.clone())
+                                .mask_pad(mask.clone().narrow(1, t, 1)),
+                            &mut cache,
+                        );
+                        steps.push(step.hidden);
+                    }
+                    let steps = Tensor::cat(steps, 1);
+                    let what = format!("{name} {width:?} mixed step by step");
+                    assert_close(&what, &values(steps), &values(hard.hidden), 1e-5);
+                }
+            }
+        }
+    }
+}

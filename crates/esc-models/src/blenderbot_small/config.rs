@@ -169,6 +169,22 @@ impl BlenderbotSmallConfig {
         }
     }
 
+    /// A CPU experiment size: d 128, 2+2 layers, 4 heads, ffn 512 (about 1/6 of
+    /// [BlenderbotSmallConfig::small]'s compute per token), the 90M model's vocabulary and
+    /// positions.
+    pub fn mini() -> Self {
+        Self {
+            d_model: 128,
+            encoder_layers: 2,
+            decoder_layers: 2,
+            encoder_attention_heads: 4,
+            decoder_attention_heads: 4,
+            encoder_ffn_dim: 512,
+            decoder_ffn_dim: 512,
+            ..Self::blenderbot_small_90m()
+        }
+    }
+
     /// A toy configuration for tests: d 16, 2+2 layers, 4 heads, ffn 32, vocab 60, 64 positions.
     pub fn tiny() -> Self {
         Self {

@@ -120,3 +120,17 @@ pub fn fixture_batch(device: &Device, emotion_ids: [i64; 2]) -> EscBatch {
         emotion_ids: Tensor::from_data(TensorData::new(emotion_ids.to_vec(), [2]), device),
     }
 }
+
+/// A tensor's values as `f32`.
+pub fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+}
+
+/// The largest absolute element-wise difference of two equally long slices.
+pub fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
