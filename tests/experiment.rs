@@ -237,3 +237,31 @@ fn a_small_experiment_runs_branches_from_its_base_and_reports_paired_tests() {
     assert!(md.contains("Joint + L_ST + STAR") && md.contains("joint-lst → star"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A run killed before its first checkpoint restarts from scratch; its log must not keep the
+/// killed process's lines.
+#[test]
+fn a_fresh_start_in_a_folder_left_by_a_killed_run_starts_a_fresh_log() {
+    let _guard = serial();
+    let dir = run_dir("experiment", "stale-log");
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = r#"{"kind":"step","epoch":0,"step":1,"total_steps":9,"loss":9.0}"#;
+    std::fs::write(dir.join("train_log.jsonl"), format!("{stale}\n{stale}\n")).unwrap();
+    let config = TrainConfig {
+        epochs: 1,
+        ..tiny()
+    };
+    experiment::train_and_evaluate(
+        Some(config),
+        &dir,
+        CheckpointChoice::Last,
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .unwrap();
+    let log = std::fs::read_to_string(dir.join("train_log.jsonl")).unwrap();
+    let first_steps = log.lines().filter(|l| l.contains(r#""step":1,"#)).count();
+    assert_eq!(first_steps, 1, "{log}");
+    assert!(!log.contains(r#""loss":9.0}"#));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -131,7 +131,7 @@ impl Trainer {
         let data = RunData::load(&config)?;
         // Evaluation, chat and resume read the vocabulary from the run (it may have been trained).
         save_tokenizer(&data.tokenizer, &run_dir.join(TOKENIZER_DIR))?;
-        Self::with_lock(config, run_dir, data, lock)
+        Self::fresh(config, run_dir, data, lock)
     }
 
     /// A fresh run on already loaded data (nothing is read from `config.data`).
@@ -139,10 +139,27 @@ impl Trainer {
     /// # Errors
     /// Configuration or I/O errors.
     pub fn from_data(config: TrainConfig, run_dir: PathBuf, data: RunData) -> Result<Self> {
+        let trainer = Self::locked(config, run_dir, data)?;
+        // A run from its first step: lines that a process killed before its first checkpoint
+        // left in `train_log.jsonl` go, so the log holds this run only.
+        trainer.truncate_log()?;
+        Ok(trainer)
+    }
+
+    /// A trainer at step 0 holding the lock of `run_dir` (created if needed); the log is left
+    /// as it is.
+    fn locked(config: TrainConfig, run_dir: PathBuf, data: RunData) -> Result<Self> {
         config.validate()?;
         std::fs::create_dir_all(&run_dir).map_err(|e| TrainError::io(&run_dir, e))?;
         let lock = RunLock::acquire(&run_dir)?;
         Self::with_lock(config, run_dir, data, lock)
+    }
+
+    /// A run from its first step, as [Trainer::from_data], under an already taken lock.
+    fn fresh(config: TrainConfig, run_dir: PathBuf, data: RunData, lock: RunLock) -> Result<Self> {
+        let trainer = Self::with_lock(config, run_dir, data, lock)?;
+        trainer.truncate_log()?;
+        Ok(trainer)
     }
 
     fn with_lock(
@@ -224,7 +241,7 @@ impl Trainer {
         let run_dir = run_dir.as_ref().to_path_buf();
         let (_, dir, skipped) = latest_good_checkpoint(&run_dir)?;
         let saved: TrainState = read_json(&dir.join("state.json"))?;
-        let mut trainer = Self::from_data(saved.config.clone(), run_dir.clone(), data)?;
+        let mut trainer = Self::locked(saved.config.clone(), run_dir.clone(), data)?;
         // Under the run's lock: what a killed process left half written or half deleted goes.
         remove_unfinished_checkpoints(&run_dir)?;
         let model = trainer.model.clone();
