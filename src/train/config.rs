@@ -59,19 +59,29 @@ impl DeviceKind {
     /// The (non-autodiff) device.
     ///
     /// # Errors
-    /// [TrainError::InvalidConfig] for [DeviceKind::Cuda] in a build without the `cuda` feature.
+    /// [TrainError::InvalidConfig] for a backend whose cargo feature (`flex`, `ndarray`, `cuda`)
+    /// this build does not have.
     #[allow(deprecated)] // ndarray is deprecated in burn 0.22 but kept: our users named it
     pub fn device(self) -> Result<Device> {
+        let missing = |feature: &str| TrainError::InvalidConfig {
+            field: "device",
+            message: format!(
+                "this build has no {feature} backend: rebuild with `--features {feature}`"
+            ),
+        };
         match self {
+            #[cfg(feature = "flex")]
             DeviceKind::Flex => Ok(Device::flex()),
+            #[cfg(not(feature = "flex"))]
+            DeviceKind::Flex => Err(missing("flex")),
+            #[cfg(feature = "ndarray")]
             DeviceKind::Ndarray => Ok(Device::ndarray()),
+            #[cfg(not(feature = "ndarray"))]
+            DeviceKind::Ndarray => Err(missing("ndarray")),
             #[cfg(feature = "cuda")]
             DeviceKind::Cuda => Ok(Device::cuda(0)),
             #[cfg(not(feature = "cuda"))]
-            DeviceKind::Cuda => Err(TrainError::InvalidConfig {
-                field: "device",
-                message: "this build has no CUDA backend: rebuild with `--features cuda`".into(),
-            }),
+            DeviceKind::Cuda => Err(missing("cuda")),
         }
     }
 }

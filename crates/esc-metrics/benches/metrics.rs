@@ -108,6 +108,20 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // One bootstrap resample of the paired tests: the whole report recomputed from per-example
+    // statistics on 2,700 indices drawn with repetition.
+    let mut m = GenerationMetrics::esc();
+    for (h, r) in &pairs {
+        m.add(h, &[r.as_str()]).expect("pair");
+    }
+    let per_example = m.per_example().expect("per-example statistics");
+    let resample: Vec<usize> = (0..pairs.len())
+        .map(|i| (i * 7919 + 13) % pairs.len())
+        .collect();
+    c.bench_function("report_on_resample_2700", |b| {
+        b.iter(|| black_box(per_example.report_on(&resample).expect("report")))
+    });
+
     let golds: Vec<usize> = (0..2700).map(|i| (i * 7 + i / 13) % 8).collect();
     let preds: Vec<usize> = (0..2700).map(|i| (i * 5 + i / 7) % 8).collect();
     c.bench_function("classification_report_2700", |b| {

@@ -22,12 +22,34 @@ pub enum LabelSet {
 }
 
 /// sklearn's `zero_division`: the value of a ratio whose denominator is 0.
+///
+/// | sklearn 1.9 | here |
+/// |---|---|
+/// | `"warn"` (the default: 0 and a warning) | [`Zero`](Self::Zero) |
+/// | `0` / `0.0` | [`Zero`](Self::Zero) |
+/// | `1` / `1.0` | [`One`](Self::One) |
+/// | `np.nan` | [`Nan`](Self::Nan) |
+///
+/// It parses from sklearn's spellings (`"warn"`, `"0"`, `"0.0"`, `"1"`, `"1.0"`, `"nan"`):
+///
+/// ```
+/// use esc_metrics::ZeroDivision;
+/// assert_eq!("warn".parse::<ZeroDivision>()?, ZeroDivision::Zero);
+/// assert_eq!("nan".parse::<ZeroDivision>()?, ZeroDivision::Nan);
+/// assert!("2".parse::<ZeroDivision>().is_err());
+/// # Ok::<(), esc_metrics::MetricsError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ZeroDivision {
     /// 0 (also what `"warn"`, sklearn's default, gives).
     Zero,
     /// 1.
     One,
+    /// NaN (sklearn's `zero_division=np.nan`). The only setting under which a
+    /// classification score can be NaN: such a per-class value is left out of the
+    /// macro and weighted averages (sklearn's `_nanaverage`), and an average of
+    /// only NaN values is NaN.
+    Nan,
 }
 
 impl ZeroDivision {
@@ -35,6 +57,24 @@ impl ZeroDivision {
         match self {
             Self::Zero => 0.0,
             Self::One => 1.0,
+            Self::Nan => f64::NAN,
+        }
+    }
+}
+
+impl std::str::FromStr for ZeroDivision {
+    type Err = MetricsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "warn" | "0" | "0.0" => Ok(Self::Zero),
+            "1" | "1.0" => Ok(Self::One),
+            "nan" | "NaN" | "np.nan" => Ok(Self::Nan),
+            _ => Err(MetricsError::InvalidOption {
+                option: "zero_division",
+                value: s.to_string(),
+                expected: "\"warn\", 0, 1 or nan",
+            }),
         }
     }
 }
@@ -203,6 +243,9 @@ pub fn accuracy(golds: &[usize], preds: &[usize]) -> Result<f64, MetricsError> {
 /// Accuracy, precision/recall/F1 (per class, macro, micro, weighted) and the
 /// confusion matrix, as scikit-learn computes them.
 ///
+/// For string labels (sklearn's usual input) see
+/// [`classification_report_labels`](crate::classification_report_labels).
+///
 /// # Errors
 /// [`MetricsError::Empty`], [`MetricsError::LengthMismatch`], [`MetricsError::LabelOutOfRange`].
 ///
@@ -221,18 +264,42 @@ pub fn classification_report(
 ) -> Result<ClassificationReport, MetricsError> {
     let n = options.n_classes;
     let cm = confusion_matrix(golds, preds, n)?;
-    let zd = options.zero_division.value();
-    let div = |a: f64, b: f64| if b == 0.0 { zd } else { a / b };
-
     let labels: Vec<usize> = match options.labels {
         LabelSet::All => (0..n).collect(),
+        // A label is present when its row (gold) or column (predicted) is not all zero.
         LabelSet::Present => (0..n)
-            .filter(|&l| golds.contains(&l) || preds.contains(&l))
+            .filter(|&l| cm[l].iter().any(|&c| c > 0) || cm.iter().any(|row| row[l] > 0))
             .collect(),
     };
+    let correct: u64 = (0..n).map(|l| cm[l][l]).sum();
+    Ok(report_from_confusion(
+        cm,
+        correct as usize,
+        golds.len(),
+        &labels,
+        options.zero_division,
+    ))
+}
+
+/// The one place where the classification scores are computed, from a full
+/// confusion matrix `cm` (rows gold, columns predicted, `samples > 0` samples, of
+/// which `correct` are right): per-class scores of `labels` in that order, and
+/// their macro, micro and weighted averages as sklearn 1.9's
+/// `precision_recall_fscore_support` computes them (`_prf_divide`, then
+/// `_nanaverage`). `cm` is moved into the report unchanged.
+pub(crate) fn report_from_confusion(
+    cm: Vec<Vec<u64>>,
+    correct: usize,
+    samples: usize,
+    labels: &[usize],
+    zero_division: ZeroDivision,
+) -> ClassificationReport {
+    let zd = zero_division.value();
+    let div = |a: f64, b: f64| if b == 0.0 { zd } else { a / b };
+
     let mut per_class = Vec::with_capacity(labels.len());
     let (mut tp_all, mut pred_all, mut true_all) = (0u64, 0u64, 0u64);
-    for &l in &labels {
+    for &l in labels {
         let tp = cm[l][l];
         let pred_sum: u64 = cm.iter().map(|row| row[l]).sum();
         let true_sum: u64 = cm[l].iter().sum();
@@ -249,43 +316,49 @@ pub fn classification_report(
             support: true_sum,
         });
     }
-    let mean = |f: &dyn Fn(&Prf) -> f64| {
-        per_class.iter().map(|c| f(&c.scores)).sum::<f64>() / per_class.len() as f64
+    let average = |f: fn(&Prf) -> f64, weighted: bool| {
+        let values = per_class.iter().map(|c| (f(&c.scores), c.support));
+        nan_average(values, weighted)
     };
-    let support_total: u64 = per_class.iter().map(|c| c.support).sum();
-    let weighted = |f: &dyn Fn(&Prf) -> f64| {
-        if support_total == 0 {
-            mean(f)
-        } else {
-            per_class
-                .iter()
-                .map(|c| f(&c.scores) * c.support as f64)
-                .sum::<f64>()
-                / support_total as f64
-        }
+    let avg = |weighted: bool| Prf {
+        precision: average(|s| s.precision, weighted),
+        recall: average(|s| s.recall, weighted),
+        f1: average(|s| s.f1, weighted),
     };
-    let correct = golds.iter().zip(preds).filter(|(g, p)| g == p).count();
-    Ok(ClassificationReport {
-        samples: golds.len(),
-        accuracy: correct as f64 / golds.len() as f64,
-        macro_avg: Prf {
-            precision: mean(&|s| s.precision),
-            recall: mean(&|s| s.recall),
-            f1: mean(&|s| s.f1),
-        },
+    ClassificationReport {
+        samples,
+        accuracy: correct as f64 / samples as f64,
+        macro_avg: avg(false),
         micro_avg: Prf {
             precision: div(tp_all as f64, pred_all as f64),
             recall: div(tp_all as f64, true_all as f64),
             f1: div(2.0 * tp_all as f64, (true_all + pred_all) as f64),
         },
-        weighted_avg: Prf {
-            precision: weighted(&|s| s.precision),
-            recall: weighted(&|s| s.recall),
-            f1: weighted(&|s| s.f1),
-        },
+        weighted_avg: avg(true),
         per_class,
         confusion_matrix: cm,
-    })
+    }
+}
+
+/// sklearn's `_nanaverage`: the mean (or the support-weighted mean) of the values
+/// that are not NaN; NaN when there are none; the plain mean when the weights of
+/// the values kept sum to 0. Without NaN values (zero division 0 or 1) this is the
+/// plain macro or weighted average.
+fn nan_average(values: impl Iterator<Item = (f64, u64)>, weighted: bool) -> f64 {
+    let (mut sum, mut count, mut weighted_sum, mut weight) = (0.0, 0usize, 0.0, 0u64);
+    for (v, w) in values.filter(|(v, _)| !v.is_nan()) {
+        sum += v;
+        count += 1;
+        weighted_sum += v * w as f64;
+        weight += w;
+    }
+    if count == 0 {
+        f64::NAN
+    } else if weighted && weight > 0 {
+        weighted_sum / weight as f64
+    } else {
+        sum / count as f64
+    }
 }
 
 /// `f1_score(golds, preds, average="macro")` (sklearn defaults): the strategy F1 of

@@ -2,9 +2,10 @@
 
 /// Why a metric could not be computed.
 ///
-/// Metric functions never panic on user data and never return NaN: empty corpora,
-/// mismatched lengths, out-of-range labels and undefined smoothing cases are
-/// reported here instead.
+/// Metric functions never panic on user data and never return NaN (unless asked
+/// to, with [`ZeroDivision::Nan`](crate::ZeroDivision::Nan)): empty corpora,
+/// mismatched lengths, out-of-range labels, unknown keys and undefined smoothing
+/// cases are reported here instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MetricsError {
     /// A corpus or sample list was empty where at least one item is needed.
@@ -83,6 +84,18 @@ pub enum MetricsError {
         /// The number of items it indexes.
         len: usize,
     },
+    /// A lookup by name found nothing: a metric key of
+    /// [`GenerationReport::try_get`](crate::GenerationReport::try_get), a label of
+    /// [`LabelReport::try_get`](crate::LabelReport::try_get).
+    #[error("unknown {what} {key:?}; expected one of: {}", list_names(valid))]
+    UnknownKey {
+        /// What was looked up (e.g. "generation metric key").
+        what: &'static str,
+        /// The name given.
+        key: String,
+        /// Every name accepted, in the report's order.
+        valid: Vec<String>,
+    },
     /// The reference implementation has no value for this input (it raises).
     #[error("{metric} is undefined here: {reason}")]
     Undefined {
@@ -91,4 +104,14 @@ pub enum MetricsError {
         /// Why, in the reference's terms.
         reason: &'static str,
     },
+}
+
+/// `"a", "b", "c"`: names quoted as Rust debug strings, so that a label with a
+/// comma or a space stays readable.
+fn list_names(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -7,6 +7,15 @@
 //! holds BLEU-1..4 (nltk corpus BLEU, method3, x100), Distinct-1..3 (reference
 //! variant, and the standard one), ROUGE-L (beta 1.2), unigram F1 and the mean
 //! hypothesis length. Tokens are interned to ids, so the corpus is cheap to hold.
+//!
+//! ## Scales: per sentence 0–1, report ×100
+//!
+//! As in the reference, the two scales differ: the per-sentence scores
+//! ([`GenerationMetrics::unigram_f1_scores`], [`GenerationMetrics::rouge_l_scores`],
+//! the reference's `metric_list.json`) are fractions in [0, 1], while every score
+//! of a [`GenerationReport`] (BLEU, Distinct, ROUGE-L, F1; the reference's
+//! `metric.json`) is a percentage in [0, 100]. So the report's `rouge_l` is
+//! `100 × mean(rouge_l_scores())`. `length` is a token count, on neither scale.
 
 mod per_example;
 
@@ -52,7 +61,12 @@ impl Default for GenerationConfig {
     }
 }
 
-/// The metric values of a corpus of responses.
+/// The metric values of a corpus of responses. Every score is ×100 (a percentage),
+/// unlike the per-sentence scores of [`GenerationMetrics`], which are in [0, 1]
+/// (see [Scales](GenerationMetrics#scales)); `length` is in tokens.
+///
+/// Look values up by the reference's keys with [`try_get`](Self::try_get) (or
+/// [`get`](Self::get)); [`entries`](Self::entries) lists them all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerationReport {
     /// Number of hypothesis/reference pairs.
@@ -77,6 +91,24 @@ impl GenerationReport {
     /// The values under the reference's keys, in its order: `length`, `dist-n`,
     /// `dist-n-standard`, `bleu-k`, `f1`, `rouge-l`.
     ///
+    /// The keys are those of the reference's `metric.json`, i.e. of
+    /// `Metric.close()` in the ESConv authors' `metric/myMetrics.py` (codes_zcj, which
+    /// STAR's evaluation uses unchanged), with the same scale, plus one key of ours:
+    ///
+    /// | key | reference key | value | field |
+    /// |---|---|---|---|
+    /// | `length` | `length` | mean hypothesis length, tokens | [`length`](Self::length) |
+    /// | `dist-1` … `dist-n` | `dist-1` … `dist-3` | Distinct-n ×100, the reference's variant | [`distinct`](Self::distinct) |
+    /// | `dist-1-standard` … | (none: ours) | Distinct-n ×100, every n-gram counted | [`distinct_standard`](Self::distinct_standard) |
+    /// | `bleu-1` … `bleu-k` | `bleu-1` … `bleu-4` | corpus BLEU ×100 | [`bleu`](Self::bleu) |
+    /// | `f1` | `f1` | unigram F1 ×100 (the response F1, **not** the strategy macro-F1) | [`unigram_f1`](Self::unigram_f1) |
+    /// | `rouge-l` | `rouge-l` | ROUGE-L ×100 | [`rouge_l`](Self::rouge_l) |
+    ///
+    /// The keys already match the reference's one for one, so there are no
+    /// renamed or alias keys. `n` and `k` run to
+    /// [`GenerationConfig::max_distinct_order`] and
+    /// [`GenerationConfig::max_bleu_order`] (the reference: 3 and 4).
+    ///
     /// ```
     /// let mut m = esc_metrics::GenerationMetrics::esc();
     /// m.add("i am here for you.", &["i am here."])?;
@@ -100,7 +132,23 @@ impl GenerationReport {
         out
     }
 
-    /// One value by its reference key (see [`entries`](Self::entries)).
+    /// Every key of [`entries`](Self::entries), in that order.
+    ///
+    /// ```
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("hello there", &["hello there"])?;
+    /// let keys = m.finish()?.keys();
+    /// assert_eq!(keys.first().map(String::as_str), Some("length"));
+    /// assert!(keys.iter().any(|k| k == "dist-3-standard"));
+    /// assert_eq!(keys.len(), 1 + 3 + 3 + 4 + 2);
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn keys(&self) -> Vec<String> {
+        self.entries().into_iter().map(|(k, _)| k).collect()
+    }
+
+    /// One value by its reference key (see [`entries`](Self::entries)), `None` for
+    /// an unknown key. [`try_get`](Self::try_get) says what was wrong instead.
     ///
     /// ```
     /// let mut m = esc_metrics::GenerationMetrics::esc();
@@ -114,9 +162,43 @@ impl GenerationReport {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
     }
+
+    /// One value by its reference key (see [`entries`](Self::entries)); keys are
+    /// exact (lowercase, `-`-separated, as in the reference's `metric.json`).
+    ///
+    /// # Errors
+    /// [`MetricsError::UnknownKey`] naming the key and listing every valid one
+    /// (e.g. `bleu-5` with the default four BLEU orders, or `ROUGE-L`).
+    ///
+    /// ```
+    /// use esc_metrics::MetricsError;
+    /// let mut m = esc_metrics::GenerationMetrics::esc();
+    /// m.add("hello there", &["hello there"])?;
+    /// let r = m.finish()?;
+    /// assert_eq!(r.try_get("rouge-l")?, 100.0); // x100, not 1.0
+    /// let err = r.try_get("rouge_l").unwrap_err();
+    /// assert!(matches!(&err, MetricsError::UnknownKey { key, .. } if key == "rouge_l"));
+    /// assert!(err.to_string().contains("\"rouge-l\""));
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn try_get(&self, key: &str) -> Result<f64, MetricsError> {
+        self.get(key).ok_or_else(|| MetricsError::UnknownKey {
+            what: "generation metric key",
+            key: key.to_string(),
+            valid: self.keys(),
+        })
+    }
 }
 
 /// Streaming accumulator of the response metrics.
+///
+/// # Scales
+///
+/// Per-sentence scores ([`unigram_f1_scores`](Self::unigram_f1_scores),
+/// [`rouge_l_scores`](Self::rouge_l_scores)) are fractions in [0, 1]; the
+/// [`GenerationReport`] of [`finish`](Self::finish) holds percentages in
+/// [0, 100] (its `rouge_l` is `100 × mean(rouge_l_scores())`), as the reference's
+/// `metric_list.json` and `metric.json` do.
 ///
 /// ```
 /// use esc_metrics::GenerationMetrics;
@@ -332,7 +414,8 @@ impl GenerationMetrics {
         self.add_ids(&hyp, &refs)
     }
 
-    /// Per-sentence unigram F1 (in [0, 1]), in insertion order.
+    /// Per-sentence unigram F1 in [0, 1] (not ×100: the report's `f1` is 100 times
+    /// their mean), in insertion order; the reference's `metric_list.json` `f1`.
     ///
     /// ```
     /// let mut m = esc_metrics::GenerationMetrics::esc();
@@ -344,7 +427,9 @@ impl GenerationMetrics {
         &self.f1
     }
 
-    /// Per-sentence ROUGE-L (in [0, 1]), in insertion order.
+    /// Per-sentence ROUGE-L in [0, 1] (not ×100: the report's `rouge-l` is 100
+    /// times their mean), in insertion order; the reference's `metric_list.json`
+    /// `rouge-l`.
     ///
     /// ```
     /// let mut m = esc_metrics::GenerationMetrics::esc();

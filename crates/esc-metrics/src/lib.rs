@@ -13,6 +13,7 @@
 //! | [`rouge_l`] | the reference's ROUGE-L (LCS, beta 1.2) |
 //! | [`unigram_f1`] | the reference's bag-of-words F1 |
 //! | [`classification_report`], [`macro_f1`], [`top_k_accuracy`] | sklearn `precision_recall_fscore_support`, `f1_score`, `top_k_accuracy_score`, `confusion_matrix` |
+//! | [`classification_report_labels`], [`unique_labels`] | the same on string labels, with sklearn's `labels=` and `zero_division=` (`"warn"`, 0, 1, `np.nan`) |
 //! | [`perplexity`] | corpus PPL (`exp` of the mean token NLL) and the sentence-mean variant |
 //! | [`student_t_quantile`], [`mean_confidence_interval`], [`empirical_quantile`] | `scipy.stats.t.ppf`, `scipy.stats.t.interval`, `numpy.quantile` |
 //! | [`paired_bootstrap`], [`GenerationMetrics::per_example`] | the paired bootstrap test of two systems (module `significance`) |
@@ -46,6 +47,7 @@ mod error;
 mod f1;
 mod generation;
 mod hash;
+mod labels;
 mod ngram;
 mod perplexity;
 mod report;
@@ -63,6 +65,9 @@ pub use distinct::{DistinctVariant, distinct_n};
 pub use error::MetricsError;
 pub use f1::unigram_f1;
 pub use generation::{GenerationConfig, GenerationMetrics, GenerationReport, PerExampleStats};
+pub use labels::{
+    LabelOptions, LabelReport, LabelScores, classification_report_labels, unique_labels,
+};
 pub use perplexity::{Perplexity, PerplexityReport, perplexity};
 pub use report::EvalReport;
 pub use rouge::{ROUGE_BETA, lcs_len, rouge_l};

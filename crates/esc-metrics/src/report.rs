@@ -4,7 +4,9 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ClassificationReport, GenerationReport, PerplexityReport, StrategyReport};
+use crate::{
+    ClassificationReport, GenerationReport, LabelReport, PerplexityReport, StrategyReport,
+};
 
 /// A Markdown table from a header and rows.
 fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -90,6 +92,76 @@ impl ClassificationReport {
             .enumerate()
             .map(|(i, row)| {
                 std::iter::once(i.to_string())
+                    .chain(row.iter().map(u64::to_string))
+                    .collect()
+            })
+            .collect();
+        s.push_str(&table(&header, &rows));
+        s
+    }
+}
+
+/// A label as a Markdown table cell: `|` escaped, line breaks as spaces.
+fn cell(label: &str) -> String {
+    label.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+impl LabelReport {
+    /// Summary, per-label and confusion-matrix tables in Markdown (the layout of
+    /// [`ClassificationReport::to_markdown`], with the label strings).
+    ///
+    /// ```
+    /// use esc_metrics::{classification_report_labels, LabelOptions};
+    /// let r = classification_report_labels(&["Greeting", "a|b"], &["Greeting", "Other"], &LabelOptions::new())?;
+    /// let md = r.to_markdown();
+    /// assert!(md.contains("| accuracy | 0.5000 |"));
+    /// assert!(md.contains("| Greeting | 1.0000 | 1.0000 | 1.0000 | 1 |"));
+    /// assert!(md.contains("| a\\|b | 0 | 1 | 0 |")); // the confusion row of "a|b"
+    /// # Ok::<(), esc_metrics::MetricsError>(())
+    /// ```
+    pub fn to_markdown(&self) -> String {
+        let f = |x: f64| format!("{x:.4}");
+        let mut s = table(
+            &["metric", "value"],
+            &[
+                vec!["samples".into(), self.samples.to_string()],
+                vec!["accuracy".into(), f(self.accuracy)],
+                vec!["macro precision".into(), f(self.macro_avg.precision)],
+                vec!["macro recall".into(), f(self.macro_avg.recall)],
+                vec!["macro F1".into(), f(self.macro_avg.f1)],
+                vec!["micro F1".into(), f(self.micro_avg.f1)],
+                vec!["weighted F1".into(), f(self.weighted_avg.f1)],
+            ],
+        );
+        s.push('\n');
+        let rows: Vec<Vec<String>> = self
+            .per_label
+            .iter()
+            .map(|c| {
+                vec![
+                    cell(&c.label),
+                    f(c.scores.precision),
+                    f(c.scores.recall),
+                    f(c.scores.f1),
+                    c.support.to_string(),
+                ]
+            })
+            .collect();
+        s.push_str(&table(
+            &["label", "precision", "recall", "F1", "support"],
+            &rows,
+        ));
+        s.push('\n');
+        let labels: Vec<String> = self.labels().map(cell).collect();
+        let header: Vec<&str> = std::iter::once("true \\ pred")
+            .chain(labels.iter().map(String::as_str))
+            .collect();
+        let rows: Vec<Vec<String>> = self
+            .confusion_matrix
+            .iter()
+            .zip(&labels)
+            .map(|(row, label)| {
+                std::iter::once(label.clone())
                     .chain(row.iter().map(u64::to_string))
                     .collect()
             })
