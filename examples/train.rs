@@ -80,6 +80,8 @@ enum TargetArg {
     PreStar,
     /// `L_ST` on the refined logits τ′ (the paper).
     Refined,
+    /// The mean of both (τ supervised too: it picks the expert).
+    Both,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -337,6 +339,7 @@ fn config(args: &Args) -> Result<TrainConfig> {
         c.star_options.strategy_target = match t {
             TargetArg::PreStar => StrategyTarget::PreStar,
             TargetArg::Refined => StrategyTarget::Refined,
+            TargetArg::Both => StrategyTarget::Both,
         };
     }
     if let Some(p) = args.pads {

@@ -413,11 +413,16 @@ impl EscModel {
     /// `codes_zcj`, whose only loss is `L_LM` — the strategy token is its first label).
     pub fn loss(&self, out: &EscOutput, batch: &EscBatch, lambda: f64) -> EscLoss {
         let lm = cross_entropy(out.logits.clone(), batch.labels.clone());
-        let target = match (self.strategy_target, self.star.is_some()) {
-            (StrategyTarget::Refined, true) => out.refined_strategy_logits.clone(),
-            _ => out.strategy_logits.clone(),
+        let ce = |logits: &Tensor<2>| {
+            classification_cross_entropy(logits.clone(), batch.strategy_ids.clone())
         };
-        let strategy = classification_cross_entropy(target, batch.strategy_ids.clone());
+        let strategy = match (self.strategy_target, self.star.is_some()) {
+            (StrategyTarget::Refined, true) => ce(&out.refined_strategy_logits),
+            (StrategyTarget::Both, true) => {
+                (ce(&out.strategy_logits) + ce(&out.refined_strategy_logits)) * 0.5
+            }
+            _ => ce(&out.strategy_logits),
+        };
         let mut total = star_core::combine(lm.clone(), strategy.clone(), lambda);
         let head_terms = self.head.extra_loss(out, batch);
         for term in &head_terms {

@@ -32,6 +32,10 @@ pub enum StrategyTarget {
     /// The refined logits τ′: position 0's LM logits over the strategy columns, computed from
     /// the STAR-refined states (the paper, §3.1 and §3.3). Without STAR this is `PreStar`.
     Refined,
+    /// The mean of both cross-entropies: τ′ as the paper, and τ supervised too, so that the
+    /// prediction that picks the expert ([Routing::Predicted], [Routing::Soft]) is trained
+    /// directly. Without STAR this is `PreStar`.
+    Both,
 }
 
 /// The experts of a STAR call: one id per example, or weights over all experts.

@@ -224,7 +224,11 @@ fn greedy_generation_follows_the_teacher_forced_logits() {
 #[test]
 fn the_refined_strategy_target_sends_strategy_loss_gradients_into_star() {
     let device = Device::flex().autodiff();
-    for target in [StrategyTarget::PreStar, StrategyTarget::Refined] {
+    for target in [
+        StrategyTarget::PreStar,
+        StrategyTarget::Refined,
+        StrategyTarget::Both,
+    ] {
         device.seed(7);
         let m = EscModel::new(
             tiny_model(&device),
@@ -236,6 +240,24 @@ fn the_refined_strategy_target_sends_strategy_loss_gradients_into_star() {
         let batch = fixture_batch(&device, [3, 9]);
         let out = m.forward(&batch, ExpertChoice::Configured);
         let loss = m.loss(&out, &batch, 1.0);
+        // The loss of each target, from this one forward (dropout draws differ between calls).
+        let ce = |logits: &Tensor<2>| {
+            floats(esc_models::loss::classification_cross_entropy(
+                logits.clone(),
+                batch.strategy_ids.clone(),
+            ))[0]
+        };
+        let (pre, refined) = (ce(&out.strategy_logits), ce(&out.refined_strategy_logits));
+        assert!((pre - refined).abs() > 1e-4, "τ and τ′ should differ");
+        let want = match target {
+            StrategyTarget::PreStar => pre,
+            StrategyTarget::Refined => refined,
+            StrategyTarget::Both => 0.5 * (pre + refined),
+        };
+        assert!(
+            (floats(loss.strategy.clone())[0] - want).abs() < 1e-5,
+            "{target:?}"
+        );
         let grads = loss.strategy.backward();
         let star = m.star.as_ref().unwrap();
         let g = star
@@ -246,7 +268,9 @@ fn the_refined_strategy_target_sends_strategy_loss_gradients_into_star() {
         let total: f32 = g.sum();
         match target {
             StrategyTarget::PreStar => assert_eq!(total, 0.0),
-            StrategyTarget::Refined => assert!(total > 0.0, "no gradient reached STAR"),
+            StrategyTarget::Refined | StrategyTarget::Both => {
+                assert!(total > 0.0, "no gradient reached STAR")
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Int, Tensor};
 use super::config::BertConfig;
 
 /// The embedding block (HF names; `LayerNorm` is `layer_norm`, see [super::weights]).
-/// Built by [super::BertModel::new].
+/// Built by [super::BertConfig::init].
 #[derive(Module, Debug)]
 pub struct BertEmbeddings {
     /// Token embeddings `[vocab_size, hidden_size]`.

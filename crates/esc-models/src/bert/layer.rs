@@ -28,7 +28,7 @@ pub struct BertOutput {
     pub dropout: Dropout,
 }
 
-/// One encoder layer (HF names). Built by [super::BertModel::new].
+/// One encoder layer (HF names). Built by [super::BertConfig::init].
 #[derive(Module, Debug)]
 pub struct BertLayer {
     /// Self-attention block.
