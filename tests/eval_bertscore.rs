@@ -71,7 +71,12 @@ fn evaluate_reports_bertscore_only_when_asked() {
         .score(&gens, &refs, &ScoreOptions::default())
         .unwrap();
     let mean = BertScore::mean(&direct).unwrap();
-    assert!((report.f1 - mean.f1).abs() < 1e-9 && (report.precision - mean.precision).abs() < 1e-9);
+    // Evaluation scores in batches of `batch_size`, the direct call all at once: other padding,
+    // so f32 sums differ in the last bits.
+    let diff = (report.f1 - mean.f1)
+        .abs()
+        .max((report.precision - mean.precision).abs());
+    assert!(diff < 1e-6, "BERTScore of evaluate vs direct: {diff}");
 
     let json = std::fs::read_to_string(dir.join("metrics.json")).unwrap();
     assert!(json.contains("\"bertscore\""), "{json}");
