@@ -307,8 +307,8 @@ impl GradConflict {
     pub fn to_markdown(&self) -> String {
         let mut s = format!(
             "Cosine similarity of the per-loss gradients, mean ± std over {} batches of {} examples \
-             (dropout off; STAR with the gold expert as in training; n/a: a gradient is zero, the \
-             loss does not reach the group).\n\n",
+             (dropout off; STAR's experts routed as in the model's training; n/a: a gradient is zero, \
+             the loss does not reach the group).\n\n",
             self.batches, self.batch_size
         );
         for g in &self.groups {
