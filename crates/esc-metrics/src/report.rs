@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ClassificationReport, GenerationReport, LabelReport, PerplexityReport, StrategyReport,
+    ClassificationReport, GenerationReport, LabelReport, PerplexityReport, Prf, StrategyReport,
 };
 
 /// A Markdown table from a header and rows.
@@ -49,56 +49,94 @@ impl ClassificationReport {
     /// # Ok::<(), esc_metrics::MetricsError>(())
     /// ```
     pub fn to_markdown(&self) -> String {
-        let f = |x: f64| format!("{x:.4}");
-        let mut s = table(
-            &["metric", "value"],
-            &[
-                vec!["samples".into(), self.samples.to_string()],
-                vec!["accuracy".into(), f(self.accuracy)],
-                vec!["macro precision".into(), f(self.macro_avg.precision)],
-                vec!["macro recall".into(), f(self.macro_avg.recall)],
-                vec!["macro F1".into(), f(self.macro_avg.f1)],
-                vec!["micro F1".into(), f(self.micro_avg.f1)],
-                vec!["weighted F1".into(), f(self.weighted_avg.f1)],
-            ],
-        );
-        s.push('\n');
-        let rows: Vec<Vec<String>> = self
+        let labels: Vec<String> = (0..self.confusion_matrix.len())
+            .map(|j| j.to_string())
+            .collect();
+        let per_class: Vec<(String, Prf, u64)> = self
             .per_class
             .iter()
-            .map(|c| {
-                vec![
-                    c.label.to_string(),
-                    f(c.scores.precision),
-                    f(c.scores.recall),
-                    f(c.scores.f1),
-                    c.support.to_string(),
-                ]
-            })
+            .map(|c| (c.label.to_string(), c.scores, c.support))
             .collect();
-        s.push_str(&table(
-            &["class", "precision", "recall", "F1", "support"],
-            &rows,
-        ));
-        s.push('\n');
-        let n = self.confusion_matrix.len();
-        let header: Vec<String> = std::iter::once("gold \\ pred".to_string())
-            .chain((0..n).map(|j| j.to_string()))
-            .collect();
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let rows: Vec<Vec<String>> = self
-            .confusion_matrix
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                std::iter::once(i.to_string())
-                    .chain(row.iter().map(u64::to_string))
-                    .collect()
-            })
-            .collect();
-        s.push_str(&table(&header, &rows));
-        s
+        classification_markdown(
+            Summary {
+                samples: self.samples,
+                accuracy: self.accuracy,
+                macro_avg: self.macro_avg,
+                micro_avg: self.micro_avg,
+                weighted_avg: self.weighted_avg,
+            },
+            ("class", "gold \\ pred"),
+            &per_class,
+            &labels,
+            &self.confusion_matrix,
+        )
     }
+}
+
+/// The numbers of a classification summary table.
+struct Summary {
+    samples: usize,
+    accuracy: f64,
+    macro_avg: Prf,
+    micro_avg: Prf,
+    weighted_avg: Prf,
+}
+
+/// Summary, per-class and confusion-matrix tables: one layout for numeric classes and string
+/// labels. `names` are the class column's and the matrix corner's headers; `labels` the matrix
+/// row and column names.
+fn classification_markdown(
+    summary: Summary,
+    names: (&str, &str),
+    per_class: &[(String, Prf, u64)],
+    labels: &[String],
+    confusion_matrix: &[Vec<u64>],
+) -> String {
+    let f = |x: f64| format!("{x:.4}");
+    let mut s = table(
+        &["metric", "value"],
+        &[
+            vec!["samples".into(), summary.samples.to_string()],
+            vec!["accuracy".into(), f(summary.accuracy)],
+            vec!["macro precision".into(), f(summary.macro_avg.precision)],
+            vec!["macro recall".into(), f(summary.macro_avg.recall)],
+            vec!["macro F1".into(), f(summary.macro_avg.f1)],
+            vec!["micro F1".into(), f(summary.micro_avg.f1)],
+            vec!["weighted F1".into(), f(summary.weighted_avg.f1)],
+        ],
+    );
+    s.push('\n');
+    let rows: Vec<Vec<String>> = per_class
+        .iter()
+        .map(|(label, scores, support)| {
+            vec![
+                label.clone(),
+                f(scores.precision),
+                f(scores.recall),
+                f(scores.f1),
+                support.to_string(),
+            ]
+        })
+        .collect();
+    s.push_str(&table(
+        &[names.0, "precision", "recall", "F1", "support"],
+        &rows,
+    ));
+    s.push('\n');
+    let header: Vec<&str> = std::iter::once(names.1)
+        .chain(labels.iter().map(String::as_str))
+        .collect();
+    let rows: Vec<Vec<String>> = confusion_matrix
+        .iter()
+        .zip(labels)
+        .map(|(row, label)| {
+            std::iter::once(label.clone())
+                .chain(row.iter().map(u64::to_string))
+                .collect()
+        })
+        .collect();
+    s.push_str(&table(&header, &rows));
+    s
 }
 
 /// A label as a Markdown table cell: `|` escaped, line breaks as spaces.
@@ -120,54 +158,25 @@ impl LabelReport {
     /// # Ok::<(), esc_metrics::MetricsError>(())
     /// ```
     pub fn to_markdown(&self) -> String {
-        let f = |x: f64| format!("{x:.4}");
-        let mut s = table(
-            &["metric", "value"],
-            &[
-                vec!["samples".into(), self.samples.to_string()],
-                vec!["accuracy".into(), f(self.accuracy)],
-                vec!["macro precision".into(), f(self.macro_avg.precision)],
-                vec!["macro recall".into(), f(self.macro_avg.recall)],
-                vec!["macro F1".into(), f(self.macro_avg.f1)],
-                vec!["micro F1".into(), f(self.micro_avg.f1)],
-                vec!["weighted F1".into(), f(self.weighted_avg.f1)],
-            ],
-        );
-        s.push('\n');
-        let rows: Vec<Vec<String>> = self
+        let labels: Vec<String> = self.labels().map(cell).collect();
+        let per_label: Vec<(String, Prf, u64)> = self
             .per_label
             .iter()
-            .map(|c| {
-                vec![
-                    cell(&c.label),
-                    f(c.scores.precision),
-                    f(c.scores.recall),
-                    f(c.scores.f1),
-                    c.support.to_string(),
-                ]
-            })
+            .map(|c| (cell(&c.label), c.scores, c.support))
             .collect();
-        s.push_str(&table(
-            &["label", "precision", "recall", "F1", "support"],
-            &rows,
-        ));
-        s.push('\n');
-        let labels: Vec<String> = self.labels().map(cell).collect();
-        let header: Vec<&str> = std::iter::once("true \\ pred")
-            .chain(labels.iter().map(String::as_str))
-            .collect();
-        let rows: Vec<Vec<String>> = self
-            .confusion_matrix
-            .iter()
-            .zip(&labels)
-            .map(|(row, label)| {
-                std::iter::once(label.clone())
-                    .chain(row.iter().map(u64::to_string))
-                    .collect()
-            })
-            .collect();
-        s.push_str(&table(&header, &rows));
-        s
+        classification_markdown(
+            Summary {
+                samples: self.samples,
+                accuracy: self.accuracy,
+                macro_avg: self.macro_avg,
+                micro_avg: self.micro_avg,
+                weighted_avg: self.weighted_avg,
+            },
+            ("label", "true \\ pred"),
+            &per_label,
+            &labels,
+            &self.confusion_matrix,
+        )
     }
 }
 
