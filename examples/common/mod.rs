@@ -1,10 +1,13 @@
-//! What the examples share: how a failed run is reported.
+//! What the examples share: the allocator settings and how a failed run is reported.
+
+mod allocator;
 
 use std::process::ExitCode;
 
-/// Runs `main`, printing an error as one chain of causes (`error: ...: ...`) without a
-/// backtrace, and turning it into a failing exit code.
+/// Runs `main` (after [allocator::tune]), printing an error as one chain of causes
+/// (`error: ...: ...`) without a backtrace, and turning it into a failing exit code.
 pub fn report(main: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    allocator::tune();
     match main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
