@@ -9,18 +9,29 @@
 //! - [`esc_models`]: BlenderBot-Small and the multitask heads, with STAR attached.
 //! - [`esc_metrics`]: the metrics of the ESC literature, value-exact with the reference.
 //! - [`train`]: training and evaluation of BlenderBot-Joint and BlenderBot-Joint + STAR.
-//! - [`analysis`]: gradient conflict, representation clusters and STAR gate statistics of a run.
+//! - [`experiment`]: controlled comparisons (arms × seeds, confidence intervals, paired tests).
+//! - `analysis` (feature `analysis`): gradient conflict, representation clusters and STAR gate
+//!   statistics of a run.
+//! - `plots` (feature `plots`): training curves and the analysis figures.
 //!
 //! ## Feature flags
 //! - `flex` (default): pure-Rust CPU backend.
-//! - `ndarray`: the ndarray CPU backend.
+//! - `ndarray` (default): the ndarray CPU backend.
+//! - `analysis` (default): the `analysis` module (t-SNE through `bhtsne`); implies `plots`.
+//! - `plots` (default through `analysis`): the `plots` module (plotters).
 //! - `cuda`: NVIDIA GPUs.
+//!
+//! A library user who only trains and evaluates can opt out of the figures and the analysis:
+//! `star-esc = { version = "0.1", default-features = false, features = ["flex"] }`.
 
 pub use esc_data;
 pub use esc_metrics;
 pub use esc_models;
 pub use star_core;
 
+#[cfg(feature = "analysis")]
 pub mod analysis;
 pub mod experiment;
+#[cfg(feature = "plots")]
+pub mod plots;
 pub mod train;

@@ -1,6 +1,7 @@
 //! The analysis tools (issue #8): cluster metrics against scikit-learn, k-means, gradient
 //! cosines, gate statistics against a hand-made file, and the three analyses end to end on a
 //! tiny trained run.
+#![cfg(feature = "analysis")]
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

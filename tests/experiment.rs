@@ -10,6 +10,20 @@ use star_esc::star_core::{LambdaSchedule, PadPooling, PoolingMode};
 use star_esc::train::{CheckpointChoice, StarOptions, TrainConfig, TrainedRun, read_json};
 use support::{parameters, run_dir, serial};
 
+/// The outcome of every run of a sweep, in order, and how many tables it wrote.
+#[derive(Default)]
+struct Outcomes(Vec<(std::path::PathBuf, experiment::RunOutcome)>, usize);
+
+impl experiment::RunObserver for Outcomes {
+    fn finished(&mut self, run_dir: &std::path::Path, outcome: &experiment::RunOutcome) {
+        self.0.push((run_dir.to_path_buf(), outcome.clone()));
+    }
+
+    fn table(&mut self, _path: &std::path::Path, _markdown: &str) {
+        self.1 += 1;
+    }
+}
+
 fn tiny() -> TrainConfig {
     TrainConfig {
         epochs: 2,
@@ -106,36 +120,37 @@ fn a_small_experiment_runs_branches_from_its_base_and_reports_paired_tests() {
         seeds: vec![1, 2],
         arms: vec![Arm::Joint, Arm::JointLst, Arm::Star, Arm::StarTwoStage],
     };
+    let options = report::ReportOptions {
+        resamples: 200,
+        seed: 0,
+    };
+    let mut first = Outcomes::default();
+    let markdown = experiment::run_experiment(&plan, &out, options, &mut first).unwrap();
+    assert_eq!(first.0.len(), plan.seeds.len() * plan.arms.len());
+    assert_eq!(
+        first.1,
+        first.0.len(),
+        "the report is rewritten after every run"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("experiment.md")).unwrap(),
+        markdown
+    );
+    // A second call reuses every finished run and reports the same numbers.
+    let mut again = Outcomes::default();
+    experiment::run_experiment(&plan, &out, options, &mut again).unwrap();
+    for ((dir, a), (dir_again, b)) in first.0.iter().zip(&again.0) {
+        assert_eq!(dir, dir_again);
+        assert!(!a.reused && b.reused, "{}", dir.display());
+        let config: TrainConfig = read_json(&dir.join("config.json")).unwrap();
+        assert_eq!(a.epoch, Some(config.epochs));
+        // Read back from metrics.json (serde_json parses floats to within an ulp).
+        let (a, b) = (&b.metrics, &a.metrics);
+        assert_eq!((&a.model, a.examples), (&b.model, b.examples));
+        assert!((a.ppl - b.ppl).abs() <= 1e-12 * b.ppl);
+        assert_eq!(a.strategy_after, b.strategy_after);
+    }
     for &seed in &plan.seeds {
-        for &arm in &plan.arms {
-            let config = plan.config(&out, seed, arm).unwrap();
-            let dir = experiment::run_dir(&out, seed, arm);
-            let outcome = experiment::train_and_evaluate(
-                Some(config.clone()),
-                &dir,
-                CheckpointChoice::Last,
-                &mut |_| {},
-                &mut |_| {},
-            )
-            .unwrap();
-            assert!(!outcome.reused);
-            assert_eq!(outcome.epoch, Some(config.epochs));
-            // A second call reuses the finished run.
-            let again = experiment::train_and_evaluate(
-                Some(config),
-                &dir,
-                CheckpointChoice::Last,
-                &mut |_| {},
-                &mut |_| {},
-            )
-            .unwrap();
-            assert!(again.reused);
-            // Read back from metrics.json (serde_json parses floats to within an ulp).
-            let (a, b) = (&again.metrics, &outcome.metrics);
-            assert_eq!((&a.model, a.examples), (&b.model, b.examples));
-            assert!((a.ppl - b.ppl).abs() <= 1e-12 * b.ppl);
-            assert_eq!(a.strategy_after, b.strategy_after);
-        }
         // Stage 2 froze everything but STAR and the shared embedding: the encoder is the base's.
         let device = burn::tensor::Device::flex();
         let base = TrainedRun::open(
@@ -175,14 +190,7 @@ fn a_small_experiment_runs_branches_from_its_base_and_reports_paired_tests() {
 
     let arms = report::load_arms(&out, &plan.arms, &plan.seeds).unwrap();
     assert!(arms.iter().all(|a| a.runs.len() == 2));
-    let contrasts = report::contrasts(
-        &arms,
-        report::ReportOptions {
-            resamples: 200,
-            seed: 0,
-        },
-    )
-    .unwrap();
+    let contrasts = report::contrasts(&arms, options).unwrap();
     let names: Vec<(String, String)> = contrasts
         .iter()
         .map(|c| (c.a.clone(), c.b.clone()))
@@ -251,17 +259,45 @@ fn a_fresh_start_in_a_folder_left_by_a_killed_run_starts_a_fresh_log() {
         epochs: 1,
         ..tiny()
     };
-    experiment::train_and_evaluate(
-        Some(config),
-        &dir,
-        CheckpointChoice::Last,
-        &mut |_| {},
-        &mut |_| {},
-    )
-    .unwrap();
+    experiment::train_and_evaluate(Some(config), &dir, CheckpointChoice::Last, &mut ()).unwrap();
     let log = std::fs::read_to_string(dir.join("train_log.jsonl")).unwrap();
     let first_steps = log.lines().filter(|l| l.contains(r#""step":1,"#)).count();
     assert_eq!(first_steps, 1, "{log}");
     assert!(!log.contains(r#""loss":9.0}"#));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_comparison_runs_each_head_without_and_with_star_and_writes_its_table() {
+    let _guard = serial();
+    let out = run_dir("experiment", "compare");
+    let plan = experiment::ComparePlan {
+        base: TrainConfig {
+            epochs: 1,
+            ..tiny()
+        },
+        heads: vec![star_esc::train::Head::Joint],
+        seeds: vec![3],
+        choice: CheckpointChoice::Last,
+    };
+    let mut seen = Outcomes::default();
+    let table = experiment::run_comparison(&plan, &out, &mut seen).unwrap();
+    let dirs: Vec<_> = seen.0.iter().map(|(d, _)| d.clone()).collect();
+    assert_eq!(dirs, [out.join("seed-3/joint"), out.join("seed-3/star")]);
+    for (dir, star) in dirs.iter().zip([false, true]) {
+        let config: TrainConfig = read_json(&dir.join("config.json")).unwrap();
+        assert_eq!((config.seed, config.star), (3, star));
+    }
+    assert_eq!(table.len(), 1);
+    assert_eq!(table[0].head, "joint");
+    let pair = &table[0].pairs[0];
+    assert_eq!(pair.seed, 3);
+    assert_eq!(pair.base.ppl, seen.0[0].1.metrics.ppl);
+    assert_eq!(pair.star.ppl, seen.0[1].1.metrics.ppl);
+    let written: Vec<experiment::HeadComparison> = read_json(&out.join("compare.json")).unwrap();
+    assert_eq!(written.len(), 1);
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    assert_eq!(md, experiment::compare_heads_markdown(&table));
+    assert!(md.contains("Δ (STAR −"), "{md}");
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -29,13 +29,8 @@ pub enum AnalysisError {
     #[error(transparent)]
     Train(#[from] TrainError),
     /// A figure could not be drawn.
-    #[error("{path}: drawing failed: {message}")]
-    Plot {
-        /// The image.
-        path: PathBuf,
-        /// The plotting library's message.
-        message: String,
-    },
+    #[error(transparent)]
+    Plot(#[from] crate::plots::PlotError),
     /// The input cannot be analysed (too few points, a parameter out of range, ...).
     #[error("invalid analysis input: `{field}`: {message}")]
     InvalidInput {
@@ -58,13 +53,6 @@ impl AnalysisError {
         AnalysisError::InvalidInput {
             field,
             message: message.into(),
-        }
-    }
-
-    pub(crate) fn plot(path: impl Into<PathBuf>, e: impl std::fmt::Display) -> Self {
-        AnalysisError::Plot {
-            path: path.into(),
-            message: e.to_string(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //!   ([tsne_2d]) (the paper's Fig. 4).
 //! - [gate_stats]: STAR's gate per strategy and the before → after strategy transitions, from
 //!   `generations.jsonl`.
-//! - [RunAnalysis]: the three on a run folder, with figures (PNG + SVG, embedded font) and
+//! - [RunAnalysis]: the three on a run folder, with figures ([crate::plots]: PNG + SVG, embedded font) and
 //!   `<run>/analysis/analysis.md`.
 //!
 //! ```
@@ -25,8 +25,6 @@ mod cluster_metrics;
 mod clusters;
 mod cosine;
 mod error;
-mod figures;
-mod font;
 mod gates;
 mod grad_conflict;
 mod kmeans;
@@ -38,8 +36,6 @@ pub use cluster_metrics::{adjusted_rand_index, silhouette_score};
 pub use clusters::{ClusterAnalysis, cluster_analysis};
 pub use cosine::{CosineStats, GramMatrix};
 pub use error::{AnalysisError, Result};
-pub use figures::{Figure, Heatmaps, Histograms, PALETTE, Scatter, save_figure};
-pub use font::register_fonts;
 pub use gates::{
     GateRecord, GateStats, GateSummary, QUANTILE_LEVELS, gate_stats, read_gate_records, summarize,
 };

@@ -11,12 +11,12 @@ use serde::Serialize;
 
 use super::clusters::{ClusterAnalysis, cluster_analysis};
 use super::error::{AnalysisError, Result};
-use super::figures::{Heatmaps, Histograms, Scatter, save_figure};
 use super::gates::{GateStats, gate_stats, read_gate_records};
 use super::grad_conflict::{GradConflict, grad_conflict, gradient_model};
 use super::kmeans::KMeansConfig;
 use super::representations::{StateChoice, pooled_states};
 use super::tsne::TsneConfig;
+use crate::plots::{Heatmaps, Histograms, Scatter, save_figure};
 use crate::train::{CheckpointChoice, RunData, TrainedRun};
 
 /// The folder of a run that holds the analysis files.

@@ -1,4 +1,8 @@
-//! Controlled experiments: does STAR help?
+//! Sweeps over runs: train-then-evaluate one run folder ([train_and_evaluate], resuming or
+//! refusing what the folder holds), heads without vs with STAR ([run_comparison]), and the
+//! controlled experiment ([run_experiment]); a [RunObserver] sees their progress.
+//!
+//! ## Controlled experiments: does STAR help?
 //!
 //! An experiment trains several **arms** ([Arm]) with the same data, data order, seeds and
 //! budget, evaluates each on the test split, and reports every arm's mean ± std with a 95 %
@@ -17,11 +21,21 @@
 //! are reused, interrupted ones continue from their last checkpoint).
 
 mod arm;
+mod compare;
+mod compare_table;
+mod observer;
 pub mod report;
 mod runner;
+mod sweep;
 
 pub use arm::Arm;
+pub use compare::{ComparePlan, run_comparison};
+pub use compare_table::{
+    HeadComparison, SeedPair, compare_heads_markdown, compare_markdown, mean_std,
+};
+pub use observer::RunObserver;
 pub use runner::{RunOutcome, train_and_evaluate};
+pub use sweep::{run_experiment, write_report};
 
 use std::path::{Path, PathBuf};
 

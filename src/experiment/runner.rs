@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::time::Instant;
 
+use super::observer::RunObserver;
 use crate::train::{
-    CheckpointChoice, EvalOptions, Result, TestMetrics, TrainConfig, TrainError, TrainEvent,
-    TrainedRun, Trainer, evaluate, list_checkpoints, read_json, write_json,
+    CheckpointChoice, EvalOptions, Result, TestMetrics, TrainConfig, TrainError, TrainedRun,
+    Trainer, evaluate, list_checkpoints, read_json, write_json,
 };
 
 /// What [train_and_evaluate] did.
@@ -34,8 +35,7 @@ pub struct RunOutcome {
 ///   experiments never mix in one folder.
 /// - Otherwise a fresh run starts with `config`.
 ///
-/// `on_event` sees every training event (progress display); `on_start` gets the trainer once
-/// it is set up (to print the run's sizes).
+/// `observer` sees the trainer once it is set up, every training event and the outcome.
 ///
 /// # Errors
 /// [TrainError::InvalidConfig] for a folder holding another configuration, or `config: None`
@@ -44,8 +44,18 @@ pub fn train_and_evaluate(
     config: Option<TrainConfig>,
     run_dir: &Path,
     choice: CheckpointChoice,
-    on_start: &mut dyn FnMut(&Trainer),
-    on_event: &mut dyn FnMut(&TrainEvent),
+    observer: &mut dyn RunObserver,
+) -> Result<RunOutcome> {
+    let outcome = run(config, run_dir, choice, observer)?;
+    observer.finished(run_dir, &outcome);
+    Ok(outcome)
+}
+
+fn run(
+    config: Option<TrainConfig>,
+    run_dir: &Path,
+    choice: CheckpointChoice,
+    observer: &mut dyn RunObserver,
 ) -> Result<RunOutcome> {
     let metrics_path = run_dir.join("test").join("metrics.json");
     if metrics_path.is_file() {
@@ -77,9 +87,9 @@ pub fn train_and_evaluate(
         }
         (None, _) => Trainer::resume(run_dir)?,
     };
-    on_start(&trainer);
+    observer.opened(run_dir, &trainer);
     let start = Instant::now();
-    trainer.train(on_event)?;
+    trainer.train(&mut |event| observer.event(run_dir, event))?;
     let train_seconds = start.elapsed().as_secs_f64();
 
     let start = Instant::now();

@@ -44,14 +44,6 @@ pub enum TrainError {
     /// A metric could not be computed.
     #[error(transparent)]
     Metrics(#[from] esc_metrics::MetricsError),
-    /// A training curve could not be drawn.
-    #[error("{path}: drawing failed: {message}")]
-    Plot {
-        /// The image.
-        path: PathBuf,
-        /// The plotting library's message.
-        message: String,
-    },
     /// The configuration is impossible.
     #[error("invalid training configuration: field `{field}`: {message}")]
     InvalidConfig {

@@ -8,9 +8,10 @@
 //!   checkpoints; [Trainer::resume] continues a run exactly.
 //! - [evaluate]: test perplexity, strategy metrics, generation and response metrics, written
 //!   as `generations.jsonl`, `metrics.json` and `table.md`.
-//! - [TrainedRun]: a run's checkpoint opened for evaluation or chat; [plot_curves] draws its
-//!   training curves; [compare_markdown] / [compare_heads_markdown] a head without vs with STAR over
-//!   seeds (Table 1 for several heads).
+//! - [TrainedRun]: a run's checkpoint opened for evaluation or chat.
+//!
+//! Sweeps over runs (train-then-evaluate, comparisons, experiments) live in
+//! [crate::experiment]; figures in `crate::plots`.
 //!
 //! ```
 //! use star_esc::train::{CheckpointChoice, EvalOptions, TrainConfig, TrainedRun, Trainer, evaluate};
@@ -37,13 +38,12 @@
 
 mod bertscore;
 mod checkpoint;
-mod compare;
 mod config;
-mod curves;
 mod data;
 mod error;
 mod eval;
 mod grads;
+mod head_choice;
 mod init;
 mod knowledge;
 mod run_lock;
@@ -59,15 +59,14 @@ pub use checkpoint::{
     load_model_weights, prune_checkpoints, read_json, remove_unfinished_checkpoints,
     save_checkpoint, verify_checkpoint, write_json,
 };
-pub use compare::{HeadComparison, SeedPair, compare_heads_markdown, compare_markdown, mean_std};
 pub use config::{BaseCheckpoint, DeviceKind, Preset, TokenizerSource, TrainConfig};
-pub use curves::plot_curves;
 pub use data::{RunData, TOKENIZER_DIR, load_tokenizer, save_tokenizer};
 pub use error::{Result, TrainError};
 pub use eval::{
     EvalOptions, GenerationRecord, TestMetrics, evaluate, table_columns, table_markdown,
 };
 pub use grads::{clip_grad_norm, grad_norm};
+pub use head_choice::Head;
 pub use init::build_model;
 pub use knowledge::{
     KnowledgeConfig, KnowledgeSourceKind, add_knowledge_tokens, run_knowledge_source,

@@ -5,17 +5,11 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::*;
 
-use super::error::{Result, TrainError};
+use super::error::{PlotError, Result};
+use super::font::register_fonts;
 
 /// A named series of (x, y) points.
 type Series = (&'static str, Vec<(f64, f64)>);
-
-fn plot_err(path: &Path, e: impl std::fmt::Display) -> TrainError {
-    TrainError::Plot {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
 
 /// Draws one line chart with a legend.
 fn line_chart(path: &Path, title: &str, x_desc: &str, series: &[Series]) -> Result<()> {
@@ -43,7 +37,7 @@ fn line_chart(path: &Path, title: &str, x_desc: &str, series: &[Series]) -> Resu
     };
     let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
     // plotters' text layout reads the registered (embedded) font.
-    crate::analysis::register_fonts();
+    register_fonts();
     let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
     let draw = || -> std::result::Result<(), Box<dyn std::error::Error + '_>> {
         root.fill(&WHITE)?;
@@ -72,21 +66,29 @@ fn line_chart(path: &Path, title: &str, x_desc: &str, series: &[Series]) -> Resu
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| plot_err(path, e))
+    draw().map_err(|e| PlotError::draw(path, e))
 }
 
 /// Reads `<run_dir>/train_log.jsonl` and draws `loss.svg`, `perplexity.svg`, `lr.svg`,
 /// `lambda.svg` and (with STAR) `gate.svg` into `<run_dir>/curves/`; returns their paths.
 ///
 /// # Errors
-/// [TrainError::Io] / [TrainError::Json] for the log, [TrainError::Plot] if drawing fails.
+/// [PlotError::Io] / [PlotError::Json] for the log, [PlotError::Draw] if drawing fails.
 pub fn plot_curves(run_dir: &Path) -> Result<Vec<PathBuf>> {
     let log = run_dir.join("train_log.jsonl");
-    let text = std::fs::read_to_string(&log).map_err(|e| TrainError::io(&log, e))?;
+    let text = std::fs::read_to_string(&log).map_err(|e| PlotError::io(&log, e))?;
     let mut series: std::collections::BTreeMap<&str, Vec<(f64, f64)>> = Default::default();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| TrainError::json(&log, e))?;
+            serde_json::from_str(line).map_err(|source| PlotError::Json {
+                path: log.clone(),
+                line: i + 1,
+                source,
+            })?;
         let num = |k: &str| v.get(k).and_then(serde_json::Value::as_f64);
         match v.get("kind").and_then(serde_json::Value::as_str) {
             Some("step") => {
@@ -115,7 +117,7 @@ pub fn plot_curves(run_dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     let dir = run_dir.join("curves");
-    std::fs::create_dir_all(&dir).map_err(|e| TrainError::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| PlotError::io(&dir, e))?;
     let get = |k: &str| series.get(k).cloned().unwrap_or_default();
     let charts: Vec<(&str, &str, &str, Vec<Series>)> = vec![
         (

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::eval::{TestMetrics, table_columns};
+use crate::train::{TestMetrics, table_columns};
 
 /// The two test results of one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

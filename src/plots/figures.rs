@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::error::{AnalysisError, Result};
+use super::error::{PlotError, Result};
 use super::font::register_fonts;
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
@@ -27,31 +27,25 @@ pub trait Figure {
 /// Writes `figure` as `<stem>.png` and `<stem>.svg`; returns both paths.
 ///
 /// # Errors
-/// [AnalysisError::Plot] if drawing or encoding fails, [AnalysisError::Io] for the folder.
+/// [PlotError::Draw] if drawing or encoding fails, [PlotError::Io] for the folder.
 pub fn save_figure(figure: &impl Figure, stem: &Path) -> Result<Vec<PathBuf>> {
     register_fonts();
     if let Some(dir) = stem.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| AnalysisError::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| PlotError::io(dir, e))?;
     }
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
     {
         let root = BitMapBackend::new(&png, figure.size()).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| AnalysisError::plot(&png, e))?;
-        figure
-            .draw(&root)
-            .map_err(|e| AnalysisError::plot(&png, e))?;
-        root.present().map_err(|e| AnalysisError::plot(&png, e))?;
+        root.fill(&WHITE).map_err(|e| PlotError::draw(&png, e))?;
+        figure.draw(&root).map_err(|e| PlotError::draw(&png, e))?;
+        root.present().map_err(|e| PlotError::draw(&png, e))?;
     }
     {
         let root = SVGBackend::new(&svg, figure.size()).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| AnalysisError::plot(&svg, e))?;
-        figure
-            .draw(&root)
-            .map_err(|e| AnalysisError::plot(&svg, e))?;
-        root.present().map_err(|e| AnalysisError::plot(&svg, e))?;
+        root.fill(&WHITE).map_err(|e| PlotError::draw(&svg, e))?;
+        figure.draw(&root).map_err(|e| PlotError::draw(&svg, e))?;
+        root.present().map_err(|e| PlotError::draw(&svg, e))?;
     }
     Ok(vec![png, svg])
 }
