@@ -5,43 +5,20 @@
 //!
 //! `cargo bench -p star-core --bench star`
 
+#[path = "common/workload.rs"]
+mod workload;
+
 use burn::module::Param;
 use burn::tensor::activation::{gelu, relu, sigmoid};
-use burn::tensor::{Bool, Device, Distribution, Int, Tensor, TensorData};
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use criterion::{Criterion, criterion_group, criterion_main};
-use star_core::{Star, StarConfig, StarExpert, StarInput};
-
-const D: usize = 512;
-const T: usize = 41;
-const N_STRATEGIES: usize = 8;
+use star_core::{Star, StarConfig, StarExpert};
+use workload::{D, N_STRATEGIES};
 
 /// ndarray is deprecated in burn 0.22, but our users named it.
 #[allow(deprecated)]
 fn backends() -> [(&'static str, Device); 2] {
     [("flex", Device::flex()), ("ndarray", Device::ndarray())]
-}
-
-/// Paper-size inputs: random states, random strategy ids, right padding to random lengths.
-fn inputs(b: usize, device: &Device) -> (Tensor<3>, Tensor<1, Int>, Tensor<2, Bool>) {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
-    let ids: Vec<i64> = (0..b).map(|_| next(N_STRATEGIES) as i64).collect();
-    let mask: Vec<bool> = (0..b)
-        .flat_map(|_| {
-            let len = 10 + next(T - 9);
-            (0..T).map(move |t| t >= len)
-        })
-        .collect();
-    (
-        Tensor::random([b, T, D], Distribution::Normal(0.0, 1.0), device),
-        Tensor::from_data(TensorData::new(ids, [b]), device),
-        Tensor::from_data(TensorData::new(mask, [b, T]), device),
-    )
 }
 
 fn star_benches(c: &mut Criterion) {
@@ -51,8 +28,7 @@ fn star_benches(c: &mut Criterion) {
             group.sample_size(10);
 
             let star = StarConfig::new(D, N_STRATEGIES).init(&device);
-            let (hidden, ids, mask) = inputs(b, &device);
-            let input = StarInput::new(hidden, ids).mask_pad(mask);
+            let input = workload::input(b, &device);
             group.bench_function("forward", |bench| {
                 bench.iter(|| {
                     let out = star.forward(input.clone());
@@ -70,9 +46,8 @@ fn star_benches(c: &mut Criterion) {
 
             let train = device.clone().autodiff();
             let star = StarConfig::new(D, N_STRATEGIES).init(&train);
-            let (hidden, ids, mask) = inputs(b, &train);
-            let hidden = hidden.require_grad();
-            let input = StarInput::new(hidden, ids).mask_pad(mask);
+            let mut input = workload::input(b, &train);
+            input.hidden = input.hidden.require_grad();
             group.bench_function("forward_backward", |bench| {
                 bench.iter(|| {
                     let grads = star.forward(input.clone()).hidden.sum().backward();

@@ -3,15 +3,15 @@
 //!
 //! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15 [--devices flex,ndarray]`
 
+#[path = "../benches/common/workload.rs"]
+mod workload;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
-use star_core::{StarConfig, StarInput};
-
-const D: usize = 512;
-const T: usize = 41;
-const N_STRATEGIES: usize = 8;
+use burn::tensor::Device;
+use star_core::StarConfig;
+use workload::{D, N_STRATEGIES, input};
 
 fn median_ms(reps: usize, mut run: impl FnMut()) -> f64 {
     run();
@@ -25,26 +25,6 @@ fn median_ms(reps: usize, mut run: impl FnMut()) -> f64 {
         .collect();
     times.sort_by(f64::total_cmp);
     times[reps / 2]
-}
-
-fn input(b: usize, device: &Device) -> StarInput {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
-    let ids: Vec<i64> = (0..b).map(|_| next(N_STRATEGIES) as i64).collect();
-    let mask: Vec<bool> = (0..b)
-        .flat_map(|_| {
-            let len = 10 + next(T - 9);
-            (0..T).map(move |t| t >= len)
-        })
-        .collect();
-    let hidden = Tensor::<3>::random([b, T, D], Distribution::Normal(0.0, 1.0), device);
-    let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [b]), device);
-    StarInput::new(hidden, ids).mask_pad(Tensor::from_data(TensorData::new(mask, [b, T]), device))
 }
 
 fn device(name: &str) -> Device {

@@ -17,7 +17,7 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Bool, Device, Tensor, TensorData};
 
 use crate::StarInit;
 use crate::init::{LayerKind, linear};
@@ -114,38 +114,47 @@ impl QuerySpan {
 impl AttentionPooling {
     /// Pool the whole sequence into one vector per example.
     ///
-    /// `valid` is `1.0` for positions that take part in the pooling and `0.0` for padding;
-    /// `None` pools every position (the reference).
+    /// `mask_pad` is `true` for padding positions, which take no part in the pooling (the
+    /// crate's one mask convention, as [`StarInput::mask_pad`](crate::StarInput::mask_pad);
+    /// convert an HF `attention_mask` with
+    /// [`pad_mask_from_attention_mask`](crate::pad_mask_from_attention_mask)). `None` pools
+    /// every position (the reference). A row that is all padding pools to a constant,
+    /// `out_proj(v_proj(0))`.
     ///
     /// # Shapes
     /// - `hidden`: `[batch_size, seq_length, d_model]`
-    /// - `valid`: `[batch_size, seq_length]`
+    /// - `mask_pad`: `[batch_size, seq_length]`
     /// - output: `[batch_size, d_model]`
     ///
     /// # Panics
     /// If the shapes disagree or `seq_length` is zero.
-    pub fn forward(&self, hidden: Tensor<3>, valid: Option<Tensor<2>>) -> Tensor<2> {
-        self.pool(hidden, valid, QuerySpan::Full).squeeze_dim(1)
+    pub fn forward(&self, hidden: Tensor<3>, mask_pad: Option<Tensor<2, Bool>>) -> Tensor<2> {
+        self.pool(hidden, mask_pad, QuerySpan::Full).squeeze_dim(1)
     }
 
-    /// Pool causally: output position `t` summarises positions `0..=t` only.
+    /// Pool causally: output position `t` summarises the non-padding positions `0..=t` only.
     ///
     /// # Shapes
     /// - `hidden`: `[batch_size, seq_length, d_model]`
-    /// - `valid`: `[batch_size, seq_length]` (see [`AttentionPooling::forward`])
+    /// - `mask_pad`: `[batch_size, seq_length]`, `true` = padding (see
+    ///   [`AttentionPooling::forward`])
     /// - output: `[batch_size, seq_length, d_model]`
     ///
     /// # Panics
     /// If the shapes disagree or `seq_length` is zero.
-    pub fn forward_causal(&self, hidden: Tensor<3>, valid: Option<Tensor<2>>) -> Tensor<3> {
-        self.pool(hidden, valid, QuerySpan::CausalFrom(0))
+    pub fn forward_causal(
+        &self,
+        hidden: Tensor<3>,
+        mask_pad: Option<Tensor<2, Bool>>,
+    ) -> Tensor<3> {
+        self.pool(hidden, mask_pad, QuerySpan::CausalFrom(0))
     }
 
     /// The pooling for the queries of `span`: `[b, t, d]` -> `[b, n_queries, d]`.
     pub(crate) fn pool(
         &self,
         x: Tensor<3>,
-        valid: Option<Tensor<2>>,
+        mask_pad: Option<Tensor<2, Bool>>,
         span: QuerySpan,
     ) -> Tensor<3> {
         let [b, t, d] = x.dims();
@@ -157,10 +166,11 @@ impl AttentionPooling {
         // Which keys each query averages and attends to: [b, n, t].
         let allowed = span.allowed(t, &device);
         let n = allowed.dims()[0];
-        let weights = match valid {
-            Some(valid) => {
-                assert_eq!(valid.dims(), [b, t], "valid mask must be [batch, seq]");
-                allowed.unsqueeze_dim::<3>(0) * valid.unsqueeze_dim::<3>(1)
+        let weights = match mask_pad {
+            Some(mask_pad) => {
+                assert_eq!(mask_pad.dims(), [b, t], "mask_pad must be [batch, seq]");
+                let keep = mask_pad.bool_not().float();
+                allowed.unsqueeze_dim::<3>(0) * keep.unsqueeze_dim::<3>(1)
             }
             None => allowed.unsqueeze_dim::<3>(0).expand([b, n, t]),
         };
@@ -213,5 +223,51 @@ impl AttentionPooling {
             heads = heads + bias.val().unsqueeze::<3>();
         }
         self.out_proj.forward(heads)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Distribution, Int, Tolerance};
+
+    fn close(a: Tensor<2>, b: Tensor<2>) {
+        a.into_data()
+            .assert_approx_eq::<f32>(&b.into_data(), Tolerance::absolute(1e-5));
+    }
+
+    #[test]
+    fn pad_mask_true_marks_the_positions_left_out() {
+        let device = Device::flex();
+        let pooling = AttentionPoolingConfig::new(16)
+            .with_n_heads(4)
+            .init(&device);
+        let hidden = Tensor::<3>::random([2, 5, 16], Distribution::Normal(0.0, 1.0), &device);
+        // Row 1 has 3 real positions and 2 pads.
+        let mask_pad =
+            Tensor::<2, Int>::from_ints([[0, 0, 0, 0, 0], [0, 0, 0, 1, 1]], &device).bool();
+
+        let pooled = pooling.forward(hidden.clone(), Some(mask_pad.clone()));
+        assert_eq!(pooled.dims(), [2, 16]);
+        // The unpadded row pools as without a mask; the padded one as its 3 real positions.
+        let row0 = pooling.forward(hidden.clone().narrow(0, 0, 1), None);
+        let row1 = pooling.forward(hidden.clone().narrow(0, 1, 1).narrow(1, 0, 3), None);
+        close(pooled.clone().narrow(0, 0, 1), row0);
+        close(pooled.clone().narrow(0, 1, 1), row1.clone());
+
+        // Causal: position t pools the real positions <= t, so the last real one (2) and the
+        // pads after it equal the full pooling of the row.
+        let causal = pooling.forward_causal(hidden, Some(mask_pad));
+        assert_eq!(causal.dims(), [2, 5, 16]);
+        for t in 2..5 {
+            close(
+                causal
+                    .clone()
+                    .narrow(0, 1, 1)
+                    .narrow(1, t, 1)
+                    .squeeze_dim(1),
+                row1.clone(),
+            );
+        }
     }
 }

@@ -235,7 +235,9 @@ impl StarInput {
     }
 
     /// Add a padding mask `[batch_size, seq_length]` (`true` = padding), used by the pooling
-    /// under [`PadPooling::Masked`]. Padded positions are still fused by Eq. (4).
+    /// under [`PadPooling::Masked`]. Padded positions are still fused by Eq. (4). An HF
+    /// `attention_mask` (`1` = token) converts with
+    /// [`pad_mask_from_attention_mask`](crate::pad_mask_from_attention_mask).
     pub fn mask_pad(mut self, mask_pad: Tensor<2, Bool>) -> Self {
         self.mask_pad = Some(mask_pad);
         self
@@ -294,9 +296,9 @@ impl Star {
             PoolingMode::Full => QuerySpan::Full,
             PoolingMode::Causal => QuerySpan::CausalFrom(0),
         };
-        let valid = self.valid(input.mask_pad, &input.hidden);
+        let pad = self.pooling_pad(input.mask_pad, &input.hidden);
         let route = Route::of(input.strategy_ids, input.expert_weights);
-        self.refine(input.hidden.clone(), valid, span, input.hidden, route)
+        self.refine(input.hidden.clone(), pad, span, input.hidden, route)
     }
 
     /// Incremental STAR for generation: refine the new positions of `input`, given the
@@ -324,9 +326,9 @@ impl Star {
             PoolingMode::Full => QuerySpan::Full,
             PoolingMode::Causal => QuerySpan::CausalFrom(start),
         };
-        let valid = self.valid(mask_all, &all);
+        let pad = self.pooling_pad(mask_all, &all);
         let route = Route::of(input.strategy_ids, input.expert_weights);
-        self.refine(all, valid, span, input.hidden, route)
+        self.refine(all, pad, span, input.hidden, route)
     }
 
     /// The same result as [`Star::forward`], computed one example at a time as the reference
@@ -350,12 +352,12 @@ impl Star {
             PoolingMode::Full => QuerySpan::Full,
             PoolingMode::Causal => QuerySpan::CausalFrom(0),
         };
-        let valid = self.valid(input.mask_pad, &input.hidden);
+        let pad = self.pooling_pad(input.mask_pad, &input.hidden);
         let mut outputs = Vec::with_capacity(b);
         for (i, &expert) in ids.iter().enumerate() {
             let x = input.hidden.clone().narrow(0, i, 1);
-            let valid_i = valid.clone().map(|v| v.narrow(0, i, 1));
-            let pooled = self.pooling.pool(x.clone(), valid_i, span);
+            let pad_i = pad.clone().map(|m| m.narrow(0, i, 1));
+            let pooled = self.pooling.pool(x.clone(), pad_i, span);
             let (gate, refined) = self.experts[expert].forward(pooled.clone());
             outputs.push(StarOutput {
                 hidden: blend(refined, x, gate.clone()),
@@ -379,7 +381,7 @@ impl Star {
     fn refine(
         &self,
         keys: Tensor<3>,
-        valid: Option<Tensor<2>>,
+        mask_pad: Option<Tensor<2, Bool>>,
         span: QuerySpan,
         original: Tensor<3>,
         route: Route,
@@ -390,7 +392,7 @@ impl Star {
             ob == b && od == d,
             "hidden states must be [batch, seq, d_model]"
         );
-        let pooled = self.pooling.pool(keys, valid, span);
+        let pooled = self.pooling.pool(keys, mask_pad, span);
         let (gate, refined) = match (self.expert_mode, route) {
             (ExpertMode::Shared, _) => self.experts[0].forward(pooled.clone()),
             (ExpertMode::PerStrategy, Route::Weights(weights)) => {
@@ -468,13 +470,17 @@ impl Star {
         }
     }
 
-    /// The pooling weights of the positions: `None` pools all of them.
-    fn valid(&self, mask_pad: Option<Tensor<2, Bool>>, hidden: &Tensor<3>) -> Option<Tensor<2>> {
+    /// The pad mask the pooling sees (`true` = padding): `None` pools every position.
+    fn pooling_pad(
+        &self,
+        mask_pad: Option<Tensor<2, Bool>>,
+        hidden: &Tensor<3>,
+    ) -> Option<Tensor<2, Bool>> {
         let mask = mask_pad?;
         let [b, t, _] = hidden.dims();
         assert_eq!(mask.dims(), [b, t], "mask_pad must be [batch, seq]");
         match self.pad_pooling {
-            PadPooling::Masked => Some(mask.bool_not().float()),
+            PadPooling::Masked => Some(mask),
             PadPooling::IncludePads => None,
         }
     }
