@@ -145,7 +145,7 @@ fn run(args: Args) -> Result<()> {
                 .context("no supporter turn to answer")?;
         let batch = batcher.batch_refs(&[&example], &device);
         let forced_ids = forced.map(|s| [s.id()]);
-        let out = run.model.generate_batch(
+        let out = run.model.generate_batch_sampled(
             &batch,
             &generation,
             if forced.is_some() {

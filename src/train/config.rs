@@ -1,8 +1,12 @@
 //! [TrainConfig]: every setting of a training run, with the reference's defaults.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
+use esc_models::config_fields;
+use esc_models::json_config::{
+    InvalidField, JsonConfig, check_positive, check_positive_numbers, load_json_config,
+};
 use esc_models::{BlenderbotSmallConfig, EscModelConfig, HeadConfig, JointConfig};
 use serde::{Deserialize, Serialize};
 use star_core::{LambdaSchedule, PoolingMode};
@@ -297,77 +301,25 @@ impl TrainConfig {
         }
     }
 
+    /// Reads a training configuration (e.g. a run's `config.json`) and checks it, with the
+    /// loader every configuration of the workspace shares ([esc_models::json_config]).
+    ///
+    /// # Errors
+    /// [TrainError::Model] naming the file: it cannot be read, is not valid JSON of the right
+    /// types (with line and column), or a value is impossible (with the field).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Ok(load_json_config(path)?)
+    }
+
     /// Checks the values.
     ///
     /// # Errors
     /// [TrainError::InvalidConfig] naming the field.
     pub fn validate(&self) -> Result<()> {
-        let positive = [
-            ("epochs", self.epochs),
-            ("batch_size", self.batch_size),
-            ("grad_accum", self.grad_accum),
-            ("max_input_len", self.max_input_len),
-            ("max_target_len", self.max_target_len),
-            ("eval_batch_size", self.eval_batch_size),
-        ];
-        for (field, v) in positive {
-            if v == 0 {
-                return Err(TrainError::InvalidConfig {
-                    field,
-                    message: "must be positive".into(),
-                });
-            }
-        }
-        // A run that branches from a trained base may spend all its epochs in stage two.
-        let stage_two_limit = if self.base_checkpoint.is_some() {
-            self.epochs + 1
-        } else {
-            self.epochs
-        };
-        if self.stage_two_epochs > 0 && (!self.star || self.stage_two_epochs >= stage_two_limit) {
-            return Err(TrainError::InvalidConfig {
-                field: "stage_two_epochs",
-                message: format!(
-                    "stage two trains STAR alone: it needs STAR and fewer epochs than the {} of the run, got {}{}",
-                    self.epochs,
-                    self.stage_two_epochs,
-                    if self.star { "" } else { " without STAR" }
-                ),
-            });
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(TrainError::InvalidConfig {
-                field: "lr",
-                message: format!("must be a positive number, got {}", self.lr),
-            });
-        }
-        if !(0.0..=1.0).contains(&self.lambda0) {
-            return Err(TrainError::InvalidConfig {
-                field: "lambda0",
-                message: format!("must be in [0, 1], got {}", self.lambda0),
-            });
-        }
-        if let Some(c) = self.clip_norm
-            && !(c.is_finite() && c > 0.0)
-        {
-            return Err(TrainError::InvalidConfig {
-                field: "clip_norm",
-                message: format!("must be positive, got {c}"),
-            });
-        }
-        if self.knowledge.is_some() && !matches!(self.head, HeadConfig::Joint(_)) {
-            return Err(TrainError::InvalidConfig {
-                field: "knowledge",
-                message: "KEMI-style knowledge inputs need the Joint head".into(),
-            });
-        }
-        if let HeadConfig::Emstremo(h) = &self.head {
-            h.validate().map_err(|e| TrainError::InvalidConfig {
-                field: "head",
-                message: e.to_string(),
-            })?;
-        }
-        Ok(())
+        self.check().map_err(|e| TrainError::InvalidConfig {
+            field: e.field,
+            message: format!("expected {}", e.expected),
+        })
     }
 
     /// The model configuration for a vocabulary of `vocab_size` ids (strategy tokens last).
@@ -443,5 +395,51 @@ impl TrainConfig {
             .lambda(epoch, self.epochs),
             (None, false) => 0.0,
         }
+    }
+}
+
+impl JsonConfig for TrainConfig {
+    fn check(&self) -> std::result::Result<(), InvalidField> {
+        let sizes = config_fields!(self; epochs, batch_size, grad_accum, max_input_len,
+            max_target_len, eval_batch_size);
+        check_positive(&sizes)?;
+        // A run that branches from a trained base may spend all its epochs in stage two.
+        let stage_two_limit = if self.base_checkpoint.is_some() {
+            self.epochs + 1
+        } else {
+            self.epochs
+        };
+        if self.stage_two_epochs > 0 && (!self.star || self.stage_two_epochs >= stage_two_limit) {
+            return Err(InvalidField::new(
+                "stage_two_epochs",
+                format!(
+                    "fewer epochs than the {} of the run, with STAR (stage two trains STAR alone), found {}{}",
+                    self.epochs,
+                    self.stage_two_epochs,
+                    if self.star { "" } else { " without STAR" }
+                ),
+            ));
+        }
+        check_positive_numbers(&config_fields!(self; lr))?;
+        if !(0.0..=1.0).contains(&self.lambda0) {
+            return Err(InvalidField::new(
+                "lambda0",
+                format!("a number in [0, 1], found {}", self.lambda0),
+            ));
+        }
+        if let Some(c) = self.clip_norm {
+            check_positive_numbers(&[("clip_norm", c)])?;
+        }
+        if self.knowledge.is_some() && !matches!(self.head, HeadConfig::Joint(_)) {
+            return Err(InvalidField::new(
+                "knowledge",
+                "no knowledge inputs with this head (KEMI-style knowledge inputs need the Joint head)",
+            ));
+        }
+        if let HeadConfig::Emstremo(h) = &self.head {
+            h.validate()
+                .map_err(|e| InvalidField::new("head", format!("a valid Emstremo head: {e}")))?;
+        }
+        Ok(())
     }
 }

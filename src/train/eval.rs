@@ -164,8 +164,13 @@ pub fn evaluate(
     for chunk in examples.chunks(options.batch_size) {
         let refs: Vec<&EscExample> = chunk.iter().collect();
         let batch = batcher.batch_refs(&refs, device);
-        let out =
-            model.generate_batch(&batch, &generation, model.response_expert(), None, &mut rng)?;
+        let out = model.generate_batch_sampled(
+            &batch,
+            &generation,
+            model.response_expert(),
+            None,
+            &mut rng,
+        )?;
         for (i, ex) in chunk.iter().enumerate() {
             let seq = &out.sequences[i];
             let generation = tokenizer.decode_with(seq.get(2..).unwrap_or(&[]), &skip);

@@ -3,8 +3,9 @@
 //!
 //! `cargo bench -p esc-metrics --bench metrics`
 
+mod workload;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use esc_metrics::tokenize::WordTokenizer;
@@ -13,41 +14,8 @@ use esc_metrics::{
     corpus_bleu, distinct_n, rouge_l, unigram_f1,
 };
 
-fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("STAR_ESC_DATA") {
-        return PathBuf::from(d);
-    }
-    let cwd = std::env::current_dir().expect("current directory");
-    cwd.ancestors()
-        .map(|a| a.join("shared").join("data"))
-        .find(|c| c.is_dir())
-        .expect("shared data folder not found: set STAR_ESC_DATA or run below a folder with shared/data")
-}
-
-/// Supporter turn i against supporter turn i+1 (2,700 pairs on the test split).
-fn test_pairs() -> Vec<(String, String)> {
-    let path = data_dir().join("esconv").join("test.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut pairs = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line).expect("jsonl line");
-        let sys: Vec<String> = v["dialog"]
-            .as_array()
-            .expect("dialog")
-            .iter()
-            .filter(|t| t["speaker"] == "sys")
-            .map(|t| norm(t["text"].as_str().expect("text")))
-            .collect();
-        for w in sys.windows(2) {
-            pairs.push((w[0].clone(), w[1].clone()));
-        }
-    }
-    pairs
-}
-
 fn bench(c: &mut Criterion) {
-    let pairs = test_pairs();
+    let pairs = workload::test_pairs();
     let tok = WordTokenizer::english();
     let hyps: Vec<Vec<String>> = pairs
         .iter()

@@ -6,49 +6,19 @@
 //! `cargo run --release -p esc-metrics --example metrics_bench -- [iterations]`
 //! (run by `scripts/bench_metrics.py`, which also times the Python reference).
 
-use std::path::PathBuf;
+#[path = "../benches/workload/mod.rs"]
+mod workload;
+
 use std::time::Instant;
 
 use esc_metrics::GenerationMetrics;
 use esc_metrics::tokenize::WordTokenizer;
 
-fn data_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("STAR_ESC_DATA") {
-        return PathBuf::from(d);
-    }
-    let cwd = std::env::current_dir().expect("current directory");
-    cwd.ancestors()
-        .map(|a| a.join("shared").join("data"))
-        .find(|c| c.is_dir())
-        .expect("shared data folder not found: set STAR_ESC_DATA or run below a folder with shared/data")
-}
-
-fn test_pairs() -> Vec<(String, String)> {
-    let path = data_dir().join("esconv").join("test.jsonl");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut pairs = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line).expect("jsonl line");
-        let sys: Vec<String> = v["dialog"]
-            .as_array()
-            .expect("dialog")
-            .iter()
-            .filter(|t| t["speaker"] == "sys")
-            .map(|t| norm(t["text"].as_str().expect("text")))
-            .collect();
-        for w in sys.windows(2) {
-            pairs.push((w[0].clone(), w[1].clone()));
-        }
-    }
-    pairs
-}
-
 fn main() {
     let iters: usize = std::env::args()
         .nth(1)
         .map_or(20, |a| a.parse().expect("iterations"));
-    let pairs = test_pairs();
+    let pairs = workload::test_pairs();
     let tokenizer = WordTokenizer::english();
     let mut times = Vec::with_capacity(iters);
     let mut report = None;

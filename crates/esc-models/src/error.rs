@@ -106,36 +106,3 @@ pub enum Error {
         right: usize,
     },
 }
-
-impl Error {
-    /// Attaches the file to an [Error::InvalidConfig] that was raised without one.
-    pub(crate) fn with_path(self, file: &std::path::Path) -> Self {
-        match self {
-            Error::InvalidConfig {
-                path: None,
-                field,
-                expected,
-            } => Error::InvalidConfig {
-                path: Some(file.to_path_buf()),
-                field,
-                expected,
-            },
-            other => other,
-        }
-    }
-}
-
-/// Reads a JSON file into `T`, naming the file in I/O and parse errors.
-/// Shared by the model and generation config loaders.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
-    path: &std::path::Path,
-) -> Result<T, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| Error::ConfigParse {
-        path: path.to_path_buf(),
-        source,
-    })
-}

@@ -23,7 +23,7 @@ use star_core::StarCache;
 
 use crate::blenderbot_small::DecoderCache;
 use crate::esc_model::EscModel;
-use crate::generate::search::{SpecialIds, StepDecoder, generate_with};
+use crate::generate::search::{Draw, SpecialIds, StepDecoder, run, uniform};
 use crate::generate::{GenerationConfig, host_rows};
 use crate::heads::PrefixSource;
 use crate::routing::StarRoute;
@@ -129,14 +129,34 @@ fn int1(values: &[usize], device: &Device) -> Tensor<1, Int> {
 }
 
 impl EscModel {
-    /// Predicts the strategy and generates a response for each example of a padded batch.
+    /// Predicts the strategy and generates a response for each example of a padded batch, by
+    /// greedy decoding or beam search (no random-number generator; for `do_sample` use
+    /// [EscModel::generate_sampled]). [GenerationConfig::max_new_tokens] counts the response
+    /// tokens after the prefix `[<s>, strategy token]`.
     ///
     /// # Shapes
     /// - `input_ids`, `mask_pad`: `[batch_size, seq_length]` (`true` = padding)
     ///
     /// # Errors
+    /// [crate::Error::InvalidConfig] if `config` is invalid or sets `do_sample`.
+    pub fn generate(
+        &self,
+        input_ids: Tensor<2, Int>,
+        mask_pad: Tensor<2, Bool>,
+        config: &GenerationConfig,
+        response_expert: ResponseExpert,
+    ) -> Result<EscGeneration, crate::Error> {
+        config.require_deterministic("EscModel::generate_sampled")?;
+        let input = EncoderInput::new(input_ids, mask_pad, None);
+        self.generate_impl(input, config, response_expert, None, None)
+    }
+
+    /// As [EscModel::generate], and samples the response when [GenerationConfig::do_sample] is
+    /// set, drawing from `rng` (untouched by greedy decoding and beam search).
+    ///
+    /// # Errors
     /// [crate::Error::InvalidConfig] if `config` is invalid.
-    pub fn generate<R: Rng + ?Sized>(
+    pub fn generate_sampled<R: Rng + ?Sized>(
         &self,
         input_ids: Tensor<2, Int>,
         mask_pad: Tensor<2, Bool>,
@@ -144,13 +164,9 @@ impl EscModel {
         response_expert: ResponseExpert,
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
-        self.generate_impl(
-            EncoderInput::new(input_ids, mask_pad, None),
-            config,
-            response_expert,
-            None,
-            rng,
-        )
+        let input = EncoderInput::new(input_ids, mask_pad, None);
+        let draw = &mut uniform(rng);
+        self.generate_impl(input, config, response_expert, None, Some(draw))
     }
 
     /// As [EscModel::generate], with the response conditioned on the given strategy of each
@@ -158,9 +174,27 @@ impl EscModel {
     /// still predicted and reported.
     ///
     /// # Errors
+    /// [crate::Error::InvalidConfig] if `config` is invalid or sets `do_sample`, or `strategies`
+    /// does not hold one valid strategy id per example.
+    pub fn generate_with_strategy(
+        &self,
+        input_ids: Tensor<2, Int>,
+        mask_pad: Tensor<2, Bool>,
+        config: &GenerationConfig,
+        strategies: &[usize],
+    ) -> Result<EscGeneration, crate::Error> {
+        config.require_deterministic("EscModel::generate_with_strategy_sampled")?;
+        self.check_strategies(input_ids.dims()[0], strategies)?;
+        let input = EncoderInput::new(input_ids, mask_pad, None);
+        self.generate_impl(input, config, ResponseExpert::After, Some(strategies), None)
+    }
+
+    /// As [EscModel::generate_with_strategy], sampling as [EscModel::generate_sampled].
+    ///
+    /// # Errors
     /// [crate::Error::InvalidConfig] if `config` is invalid or `strategies` does not hold one
     /// valid strategy id per example.
-    pub fn generate_with_strategy<R: Rng + ?Sized>(
+    pub fn generate_with_strategy_sampled<R: Rng + ?Sized>(
         &self,
         input_ids: Tensor<2, Int>,
         mask_pad: Tensor<2, Bool>,
@@ -169,12 +203,14 @@ impl EscModel {
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
         self.check_strategies(input_ids.dims()[0], strategies)?;
+        let input = EncoderInput::new(input_ids, mask_pad, None);
+        let draw = &mut uniform(rng);
         self.generate_impl(
-            EncoderInput::new(input_ids, mask_pad, None),
+            input,
             config,
             ResponseExpert::After,
             Some(strategies),
-            rng,
+            Some(draw),
         )
     }
 
@@ -183,9 +219,26 @@ impl EscModel {
     /// ([EscBatch::input_roles]: the encoder input of a head with role embeddings).
     ///
     /// # Errors
+    /// [crate::Error::InvalidConfig] if `config` is invalid or sets `do_sample`, or
+    /// `strategies` does not hold one valid strategy id per example.
+    pub fn generate_batch(
+        &self,
+        batch: &EscBatch,
+        config: &GenerationConfig,
+        response_expert: ResponseExpert,
+        strategies: Option<&[usize]>,
+    ) -> Result<EscGeneration, crate::Error> {
+        config.require_deterministic("EscModel::generate_batch_sampled")?;
+        let input = self.batch_input(batch, strategies)?;
+        self.generate_impl(input, config, response_expert, strategies, None)
+    }
+
+    /// As [EscModel::generate_batch], sampling as [EscModel::generate_sampled].
+    ///
+    /// # Errors
     /// [crate::Error::InvalidConfig] if `config` is invalid or `strategies` does not hold one
     /// valid strategy id per example.
-    pub fn generate_batch<R: Rng + ?Sized>(
+    pub fn generate_batch_sampled<R: Rng + ?Sized>(
         &self,
         batch: &EscBatch,
         config: &GenerationConfig,
@@ -193,15 +246,25 @@ impl EscModel {
         strategies: Option<&[usize]>,
         rng: &mut R,
     ) -> Result<EscGeneration, crate::Error> {
+        let input = self.batch_input(batch, strategies)?;
+        let draw = &mut uniform(rng);
+        self.generate_impl(input, config, response_expert, strategies, Some(draw))
+    }
+
+    /// The encoder input of `batch`, roles included, after checking `strategies`.
+    fn batch_input(
+        &self,
+        batch: &EscBatch,
+        strategies: Option<&[usize]>,
+    ) -> Result<EncoderInput, crate::Error> {
         if let Some(s) = strategies {
             self.check_strategies(batch.input_ids.dims()[0], s)?;
         }
-        let input = EncoderInput::new(
+        Ok(EncoderInput::new(
             batch.input_ids.clone(),
             batch.input_mask_pad.clone(),
             Some(batch.input_roles.clone()),
-        );
-        self.generate_impl(input, config, response_expert, strategies, rng)
+        ))
     }
 
     fn check_strategies(&self, b: usize, strategies: &[usize]) -> Result<(), crate::Error> {
@@ -218,13 +281,14 @@ impl EscModel {
         Ok(())
     }
 
-    fn generate_impl<R: Rng + ?Sized>(
+    /// Both steps; `draw` samples the response (`None`: greedy decoding or beam search).
+    fn generate_impl(
         &self,
         input: EncoderInput,
         config: &GenerationConfig,
         response_expert: ResponseExpert,
         forced: Option<&[usize]>,
-        rng: &mut R,
+        draw: Draw<'_>,
     ) -> Result<EscGeneration, crate::Error> {
         config.validate()?;
         config.validate_ids(self.backbone.vocab_size())?;
@@ -333,7 +397,14 @@ impl EscModel {
             .iter()
             .map(|&s| vec![start, self.head.strategy_token(s)])
             .collect();
-        let sequences = generate_with(&mut stepper, prefixes, &encoder_rows, &config, special, rng);
+        let sequences = run(
+            &mut stepper,
+            prefixes,
+            &encoder_rows,
+            &config,
+            special,
+            draw,
+        )?;
         Ok(EscGeneration {
             sequences,
             strategy_before: before,

@@ -9,13 +9,13 @@
 //! - [bert]: a BERT encoder (HF names) and BERTScore ([bert::BertScorer]), for evaluation.
 //! - [EscModel]: backbone + head + optional STAR; losses, validation perplexity, two-stage freeze.
 //! - [generate](mod@generate): greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
+//! - [json_config]: the JSON loader and value checks every configuration shares.
 //!
 //! ## Quick start: load a checkpoint and reply
 //!
 //! ```
 //! use burn::tensor::{Bool, Device, Int, Tensor};
 //! use esc_models::{BlenderbotSmallConfig, GenerationConfig, generate, load_hf};
-//! use rand::SeedableRng;
 //!
 //! # fn main() -> Result<(), esc_models::Error> {
 //! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_bbs");
@@ -27,9 +27,11 @@
 //!
 //! let input_ids = Tensor::<2, Int>::from_ints([[5, 17, 33, 2]], &device);
 //! let mask_pad = input_ids.clone().equal_elem(0);
-//! let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-//! let reply = generate(&model, input_ids, mask_pad, &GenerationConfig::greedy(8), &mut rng)?;
+//! // Greedy decoding needs no random-number generator (sampling: `generate_sampled`).
+//! let config = GenerationConfig::default().with_max_new_tokens(6);
+//! let reply = generate(&model, input_ids, mask_pad, &config)?;
 //! assert_eq!(reply[0][0], 1); // decoder start token
+//! assert!(reply[0].len() <= 1 + 6);
 //! # Ok(())
 //! # }
 //! ```
@@ -45,6 +47,7 @@ pub mod esc_generate;
 pub mod esc_model;
 pub mod generate;
 pub mod heads;
+pub mod json_config;
 pub mod loss;
 pub mod routing;
 
@@ -58,7 +61,7 @@ pub use blenderbot_small::{
 pub use error::Error;
 pub use esc_generate::{EscGeneration, ResponseExpert};
 pub use esc_model::{EscLoss, EscModel, EscModelConfig, EscOutput, ExpertChoice, NllStats};
-pub use generate::{GenerationConfig, generate};
+pub use generate::{GenerationConfig, generate, generate_sampled};
 pub use heads::{
     EmstremoConfig, EmstremoHead, Head, HeadConfig, JointConfig, JointHead, LossTerm, PrefixMode,
 };

@@ -14,7 +14,6 @@ use esc_models::{
     EmstremoConfig, EscModel, ExpertChoice, GenerationConfig, Head, HeadConfig, PrefixMode,
     ResponseExpert,
 };
-use rand::SeedableRng;
 use star_core::{PoolingMode, StarConfig};
 
 fn batch(device: &Device) -> EscBatch {
@@ -160,7 +159,6 @@ fn greedy_generation_with_the_kv_cache_matches_teacher_forcing() {
             &device,
         );
         let b = batch(&device);
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
         let config = GenerationConfig::greedy(6);
         let g = m
             .generate(
@@ -168,7 +166,6 @@ fn greedy_generation_with_the_kv_cache_matches_teacher_forcing() {
                 b.input_mask_pad.clone(),
                 &config,
                 ResponseExpert::Before,
-                &mut rng,
             )
             .unwrap();
         // "before" is the encoder strategy classifier's arg-max.
@@ -403,10 +400,9 @@ fn role_embeddings_read_the_roles_in_training_and_generation() {
     // Generation encodes with the batch's roles: its "before" is the teacher-forced encoder
     // prediction for those roles; without roles it is an error, not a silent fallback.
     let config = GenerationConfig::greedy(6);
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     for rb in [&r1, &r2] {
         let g = on
-            .generate_batch(rb, &config, ResponseExpert::After, None, &mut rng)
+            .generate_batch(rb, &config, ResponseExpert::After, None)
             .unwrap();
         let out = on.forward(rb, ExpertChoice::Predicted);
         let tf = out.encoder_logits.unwrap().strategy.argmax(1).reshape([2]);
@@ -425,7 +421,6 @@ fn role_embeddings_read_the_roles_in_training_and_generation() {
             b.input_mask_pad.clone(),
             &config,
             ResponseExpert::After,
-            &mut rng,
         )
         .unwrap_err()
         .to_string();

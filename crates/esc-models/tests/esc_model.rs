@@ -8,9 +8,9 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use common::*;
 use esc_data::EscBatch;
 use esc_models::{
-    EscModel, ExpertChoice, GenerationConfig, HeadConfig, JointConfig, ResponseExpert,
+    Error, EscGeneration, EscModel, ExpertChoice, GenerationConfig, HeadConfig, JointConfig,
+    ResponseExpert,
 };
-use rand::SeedableRng;
 use star_core::{PoolingMode, StarConfig, StarInput};
 
 fn batch(device: &Device) -> EscBatch {
@@ -29,6 +29,27 @@ fn star_config(pooling: PoolingMode) -> StarConfig {
 
 fn model(device: &Device, star: Option<StarConfig>) -> EscModel {
     EscModel::new(tiny_model(device), &joint(), star.as_ref(), device)
+}
+
+/// [EscModel::generate] on the fixture input, with the "after" expert.
+fn generate(
+    m: &EscModel,
+    config: &GenerationConfig,
+    device: &Device,
+) -> Result<EscGeneration, Error> {
+    let (ids, mask) = (int2("input_ids", device), mask_pad(device));
+    m.generate(ids, mask, config, ResponseExpert::After)
+}
+
+/// [EscModel::generate_sampled] on the fixture input, with the "after" expert.
+fn generate_sampled(
+    m: &EscModel,
+    config: &GenerationConfig,
+    device: &Device,
+    rng: &mut rand::rngs::StdRng,
+) -> Result<EscGeneration, Error> {
+    let (ids, mask) = (int2("input_ids", device), mask_pad(device));
+    m.generate_sampled(ids, mask, config, ResponseExpert::After, rng)
 }
 
 #[test]
@@ -142,16 +163,7 @@ fn generation_predicts_before_and_after_and_full_pooling_covers_the_prefix() {
         let device = Device::flex();
         device.seed(5);
         let m = model(&device, Some(star_config(pooling)));
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-        let generated = m
-            .generate(
-                int2("input_ids", &device),
-                mask_pad(&device),
-                &GenerationConfig::greedy(8),
-                ResponseExpert::After,
-                &mut rng,
-            )
-            .unwrap();
+        let generated = generate(&m, &GenerationConfig::greedy(8), &device).unwrap();
         for (i, seq) in generated.sequences.iter().enumerate() {
             assert_eq!(seq[1], 52 + generated.strategy_after[i] as u32);
             assert!(
@@ -315,7 +327,6 @@ fn a_forced_strategy_conditions_the_response_and_bad_ids_are_an_error() {
     let device = Device::flex();
     device.seed(5);
     let m = model(&device, Some(star_config(PoolingMode::Full)));
-    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     for forced in [[3usize, 6], [0, 7]] {
         let generated = m
             .generate_with_strategy(
@@ -323,7 +334,6 @@ fn a_forced_strategy_conditions_the_response_and_bad_ids_are_an_error() {
                 mask_pad(&device),
                 &GenerationConfig::greedy(8),
                 &forced,
-                &mut rng,
             )
             .unwrap();
         for (i, seq) in generated.sequences.iter().enumerate() {
@@ -337,18 +347,56 @@ fn a_forced_strategy_conditions_the_response_and_bad_ids_are_an_error() {
             mask_pad(&device),
             &GenerationConfig::greedy(8),
             &[1, 8],
-            &mut rng,
         )
         .unwrap_err();
     assert!(err.to_string().contains("strategies"), "{err}");
-    let plain = model(&device, None)
-        .generate(
-            int2("input_ids", &device),
-            mask_pad(&device),
-            &GenerationConfig::greedy(8),
-            ResponseExpert::After,
-            &mut rng,
-        )
-        .unwrap();
+    let plain = generate(&model(&device, None), &GenerationConfig::greedy(8), &device).unwrap();
     assert!(plain.gate.is_none());
+}
+
+#[test]
+fn max_new_tokens_counts_the_response_after_the_strategy_token() {
+    let device = Device::flex();
+    device.seed(5);
+    let m = model(&device, Some(star_config(PoolingMode::Full)));
+    for n in [1, 5] {
+        // EOS is banned throughout, so every response runs to the limit.
+        let config = GenerationConfig {
+            min_length: 1000,
+            ..GenerationConfig::greedy(2).with_max_new_tokens(n)
+        };
+        let generated = generate(&m, &config, &device).unwrap();
+        for seq in &generated.sequences {
+            assert_eq!(seq.len(), 2 + n, "[<s>, strategy] + {n} tokens: {seq:?}");
+        }
+    }
+}
+
+#[test]
+fn greedy_generation_needs_no_rng_and_sampling_asks_for_one() {
+    use rand::{Rng, SeedableRng};
+    let device = Device::flex();
+    device.seed(5);
+    let m = model(&device, Some(star_config(PoolingMode::Causal)));
+    let greedy = GenerationConfig::greedy(8);
+    let plain = generate(&m, &greedy, &device).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let with_rng = generate_sampled(&m, &greedy, &device, &mut rng).unwrap();
+    assert_eq!(plain.sequences, with_rng.sequences);
+    assert_eq!(plain.strategy_after, with_rng.strategy_after);
+    assert_eq!(
+        rng.next_u64(),
+        rand::rngs::StdRng::seed_from_u64(1).next_u64(),
+        "greedy decoding draws nothing"
+    );
+    let sampling = GenerationConfig {
+        do_sample: true,
+        ..greedy
+    };
+    let err = generate(&m, &sampling, &device).unwrap_err().to_string();
+    assert!(
+        err.contains("do_sample") && err.contains("generate_sampled"),
+        "{err}"
+    );
+    assert!(generate_sampled(&m, &sampling, &device, &mut rng).is_ok());
 }

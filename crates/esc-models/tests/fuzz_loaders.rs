@@ -1,6 +1,6 @@
 //! Property tests (proptest, fixed seed and case budget) of the model-side loaders:
 //! `config.json` ([BlenderbotSmallConfig::load]), generation configs ([GenerationConfig::load],
-//! then [generate] with whatever loads) and HF weights ([load_hf]) on garbage, truncated and
+//! then [generate_sampled] with whatever loads) and HF weights ([load_hf]) on garbage, truncated and
 //! mutated files and on weights of another architecture. Every outcome is `Ok` or a typed
 //! [Error] naming the file, never a panic.
 //!
@@ -17,7 +17,7 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use common::fixture_dir;
 use esc_models::{
     BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, Error, GenerationConfig,
-    generate, load_hf,
+    generate_sampled, load_hf,
 };
 use fuzz_check::check;
 use proptest::prelude::*;
@@ -383,7 +383,7 @@ fn generation_configs_load_or_fail_typed_and_what_loads_generates() {
             };
             prop_assert!(config.validate().is_ok());
             let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-            match generate(
+            match generate_sampled(
                 model,
                 input_ids.clone(),
                 mask_pad.clone(),
@@ -394,7 +394,7 @@ fn generation_configs_load_or_fail_typed_and_what_loads_generates() {
                     prop_assert_eq!(rows.len(), 2);
                     for row in rows {
                         // `max_length` counts the start token, for every search (as HF).
-                        prop_assert!(!row.is_empty() && row.len() <= config.max_length);
+                        prop_assert!(!row.is_empty() && row.len() <= config.max_length_for(1));
                         prop_assert!(row.iter().all(|&t| (t as usize) < 60), "{row:?}");
                     }
                 }

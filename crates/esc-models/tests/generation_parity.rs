@@ -4,24 +4,35 @@
 
 mod common;
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use common::*;
 use esc_models::generate::processors::{temperature, top_k, top_p};
-use esc_models::{GenerationConfig, generate};
-use rand::SeedableRng;
+use esc_models::{
+    BlenderbotSmallForConditionalGeneration, Error, GenerationConfig, generate, generate_sampled,
+};
+use rand::{Rng, SeedableRng};
+
+/// [generate] on the fixture input.
+fn greedy_rows(
+    model: &BlenderbotSmallForConditionalGeneration,
+    config: &GenerationConfig,
+    device: &Device,
+) -> Result<Vec<Vec<u32>>, Error> {
+    generate(model, int2("input_ids", device), mask_pad(device), config)
+}
+
+/// The field an [Error::InvalidConfig] names.
+fn invalid_field(err: &Error) -> Option<&'static str> {
+    match err {
+        Error::InvalidConfig { field, .. } => Some(field),
+        _ => None,
+    }
+}
 
 fn run(name: &str, config: GenerationConfig) {
     for (backend, device) in devices() {
         let model = tiny_model(&device);
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-        let got = generate(
-            &model,
-            int2("input_ids", &device),
-            mask_pad(&device),
-            &config,
-            &mut rng,
-        )
-        .unwrap();
+        let got = greedy_rows(&model, &config, &device).unwrap();
         let got: Vec<Vec<i64>> = got
             .into_iter()
             .map(|r| r.into_iter().map(i64::from).collect())
@@ -65,18 +76,105 @@ fn greedy_with_processors_matches_transformers() {
     );
 }
 
+/// The settings of the `gen_beam` fixture.
+fn beam_config() -> GenerationConfig {
+    GenerationConfig {
+        num_beams: 3,
+        length_penalty: 0.65,
+        no_repeat_ngram_size: 2,
+        repetition_penalty: 1.3,
+        ..GenerationConfig::greedy(12)
+    }
+}
+
 #[test]
 fn beam_search_matches_transformers() {
+    run("beam", beam_config());
+}
+
+/// HF `_prepare_generated_length`: `max_new_tokens` counts the tokens after the decoder start
+/// token (`max_length = 1 + max_new_tokens`), wins over `max_length`, and the forced EOS moves
+/// with it: the same rows as the `max_length = 12` fixtures.
+#[test]
+fn max_new_tokens_is_max_length_after_the_start_token() {
     run(
-        "beam",
+        "greedy",
         GenerationConfig {
-            num_beams: 3,
-            length_penalty: 0.65,
-            no_repeat_ngram_size: 2,
-            repetition_penalty: 1.3,
-            ..GenerationConfig::greedy(12)
+            max_new_tokens: Some(11),
+            ..GenerationConfig::greedy(3)
         },
     );
+    run(
+        "greedy_forced_eos",
+        GenerationConfig {
+            forced_eos_token_id: Some(2),
+            ..GenerationConfig::greedy(40).with_max_new_tokens(11)
+        },
+    );
+    let beam = GenerationConfig {
+        max_length: 2,
+        ..beam_config()
+    };
+    run("beam", beam.with_max_new_tokens(11));
+}
+
+#[test]
+fn max_new_tokens_stops_after_exactly_n_new_tokens() {
+    let device = Device::flex();
+    let model = tiny_model(&device);
+    for num_beams in [1, 3] {
+        for n in [1, 4, 9] {
+            // EOS is banned throughout, so every row runs to the limit.
+            let config = GenerationConfig {
+                num_beams,
+                min_length: 1000,
+                ..GenerationConfig::greedy(2).with_max_new_tokens(n)
+            };
+            let rows = greedy_rows(&model, &config, &device).unwrap();
+            for row in rows {
+                assert_eq!(row.len(), 1 + n, "beams {num_beams}, n {n}: {row:?}");
+                assert_eq!(row[0], 1, "the decoder start token comes first");
+            }
+        }
+    }
+    let zero = GenerationConfig::default().with_max_new_tokens(0);
+    let err = greedy_rows(&model, &zero, &device).unwrap_err();
+    assert_eq!(invalid_field(&err), Some("max_new_tokens"), "{err}");
+}
+
+#[test]
+fn greedy_and_beam_search_need_no_rng() {
+    let device = Device::flex();
+    let model = tiny_model(&device);
+    let beam = GenerationConfig {
+        num_beams: 3,
+        ..GenerationConfig::greedy(12)
+    };
+    for config in [GenerationConfig::greedy(12), beam] {
+        let plain = greedy_rows(&model, &config, &device).unwrap();
+        // The sampling entry point decodes the same and leaves its generator untouched.
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let with_rng = generate_sampled(
+            &model,
+            int2("input_ids", &device),
+            mask_pad(&device),
+            &config,
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(plain, with_rng);
+        assert_eq!(
+            rng.next_u64(),
+            rand::rngs::StdRng::seed_from_u64(1).next_u64()
+        );
+    }
+    let sampling = GenerationConfig {
+        do_sample: true,
+        ..GenerationConfig::greedy(12)
+    };
+    let err = greedy_rows(&model, &sampling, &device).unwrap_err();
+    assert_eq!(invalid_field(&err), Some("do_sample"), "{err}");
+    assert!(err.to_string().contains("generate_sampled"), "{err}");
 }
 
 #[test]
@@ -127,7 +225,7 @@ fn seeded_sampling_is_reproducible() {
     };
     let sample = |seed| {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        generate(
+        generate_sampled(
             &model,
             int2("input_ids", &device),
             mask_pad(&device),

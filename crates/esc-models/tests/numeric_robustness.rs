@@ -127,7 +127,7 @@ fn assert_generates(name: &str, model: &EscModel, inputs: &[Vec<i64>], device: &
         ..GenerationConfig::greedy(6)
     };
     let out = model
-        .generate(ids, mask, &config, ResponseExpert::After, &mut rng)
+        .generate_sampled(ids, mask, &config, ResponseExpert::After, &mut rng)
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let gate = out.gate.expect("STAR is attached");
     assert!(

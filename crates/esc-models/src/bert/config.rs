@@ -9,7 +9,12 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::model::BertModel;
+use crate::config_fields;
 use crate::error::Error;
+use crate::json_config::{
+    InvalidField, JsonConfig, check_dropouts, check_ids_below, check_positive,
+    check_positive_numbers, load_json_config,
+};
 
 /// Hyper-parameters of a BERT encoder (HF `config.json` keys).
 ///
@@ -104,12 +109,10 @@ impl BertConfig {
     ///
     /// # Errors
     /// [Error::Io] if the file cannot be read, [Error::ConfigParse] (with line and column) if it is not
-    /// valid JSON of the right types, [Error::InvalidConfig] if a value is impossible or unsupported.
+    /// valid JSON of the right types, [Error::InvalidConfig] if a value is impossible or unsupported;
+    /// all name the file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref();
-        let config: Self = crate::error::read_json(path)?;
-        config.validate().map_err(|e| e.with_path(path))?;
-        Ok(config)
+        load_json_config(path)
     }
 
     /// Checks that the values describe a model that can be built.
@@ -117,79 +120,49 @@ impl BertConfig {
     /// # Errors
     /// [Error::InvalidConfig] naming the field and what was expected.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |field: &'static str, expected: String| {
-            Err(Error::InvalidConfig {
-                path: None,
-                field,
-                expected,
-            })
-        };
-        for (field, value) in [
-            ("vocab_size", self.vocab_size),
-            ("hidden_size", self.hidden_size),
-            ("num_attention_heads", self.num_attention_heads),
-            ("intermediate_size", self.intermediate_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("type_vocab_size", self.type_vocab_size),
-        ] {
-            if value == 0 {
-                return invalid(field, "a positive integer, found 0".into());
-            }
-        }
-        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
-            return invalid(
-                "num_attention_heads",
-                format!(
-                    "a divisor of hidden_size {}, found {}",
-                    self.hidden_size, self.num_attention_heads
-                ),
-            );
-        }
-        for (field, p) in [
-            ("hidden_dropout_prob", self.hidden_dropout_prob),
-            (
-                "attention_probs_dropout_prob",
-                self.attention_probs_dropout_prob,
-            ),
-        ] {
-            if !(0.0..1.0).contains(&p) {
-                return invalid(field, format!("a probability in [0, 1), found {p}"));
-            }
-        }
-        if !(self.layer_norm_eps > 0.0 && self.layer_norm_eps.is_finite()) {
-            return invalid(
-                "layer_norm_eps",
-                format!("a positive number, found {}", self.layer_norm_eps),
-            );
-        }
-        if self.hidden_act != "gelu" {
-            return invalid(
-                "hidden_act",
-                format!("\"gelu\", found {:?}", self.hidden_act),
-            );
-        }
-        if self.position_embedding_type != "absolute" {
-            return invalid(
-                "position_embedding_type",
-                format!("\"absolute\", found {:?}", self.position_embedding_type),
-            );
-        }
-        if self.pad_token_id as usize >= self.vocab_size {
-            return invalid(
-                "pad_token_id",
-                format!(
-                    "an id below vocab_size {}, found {}",
-                    self.vocab_size, self.pad_token_id
-                ),
-            );
-        }
-        Ok(())
+        Ok(self.check()?)
     }
 
     /// A randomly initialised model (weights N(0, `initializer_range`), biases 0, layer norms 1/0,
     /// as HF's `_init_weights`).
     pub fn init(&self, device: &Device) -> BertModel {
         BertModel::new(self, device)
+    }
+}
+
+impl JsonConfig for BertConfig {
+    fn check(&self) -> Result<(), InvalidField> {
+        let sizes = config_fields!(self; vocab_size, hidden_size, num_attention_heads,
+            intermediate_size, max_position_embeddings, type_vocab_size);
+        check_positive(&sizes)?;
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+            return Err(InvalidField::new(
+                "num_attention_heads",
+                format!(
+                    "a divisor of hidden_size {}, found {}",
+                    self.hidden_size, self.num_attention_heads
+                ),
+            ));
+        }
+        check_dropouts(&config_fields!(self; hidden_dropout_prob, attention_probs_dropout_prob))?;
+        check_positive_numbers(&config_fields!(self; layer_norm_eps))?;
+        if self.hidden_act != "gelu" {
+            return Err(InvalidField::new(
+                "hidden_act",
+                format!("\"gelu\", found {:?}", self.hidden_act),
+            ));
+        }
+        if self.position_embedding_type != "absolute" {
+            return Err(InvalidField::new(
+                "position_embedding_type",
+                format!("\"absolute\", found {:?}", self.position_embedding_type),
+            ));
+        }
+        check_ids_below(
+            "vocab_size",
+            self.vocab_size,
+            &config_fields!(self; pad_token_id),
+        )
     }
 }
 

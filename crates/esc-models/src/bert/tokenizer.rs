@@ -41,7 +41,7 @@ impl TokenizerSettings {
     fn read(dir: &Path) -> Result<Self, Error> {
         let path = dir.join("tokenizer_config.json");
         let json: serde_json::Value = if path.exists() {
-            crate::error::read_json(&path)?
+            crate::json_config::read_json(&path)?
         } else {
             serde_json::Value::Null
         };

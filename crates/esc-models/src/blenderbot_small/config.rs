@@ -9,7 +9,11 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::model::BlenderbotSmallForConditionalGeneration;
+use crate::config_fields;
 use crate::error::Error;
+use crate::json_config::{
+    InvalidField, JsonConfig, check_dropouts, check_ids_below, check_positive, load_json_config,
+};
 
 /// Hyper-parameters of a BlenderBot-Small encoder-decoder (HF `config.json` keys).
 ///
@@ -205,12 +209,9 @@ impl BlenderbotSmallConfig {
     ///
     /// # Errors
     /// [Error::Io] if the file cannot be read, [Error::ConfigParse] (with line and column) if it is not
-    /// valid JSON of the right types, [Error::InvalidConfig] if a value is impossible.
+    /// valid JSON of the right types, [Error::InvalidConfig] if a value is impossible; all name the file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref();
-        let config: Self = crate::error::read_json(path)?;
-        config.validate().map_err(|e| e.with_path(path))?;
-        Ok(config)
+        load_json_config(path)
     }
 
     /// Writes the configuration as JSON (HF key names plus `scale_decoder_embedding`).
@@ -231,81 +232,7 @@ impl BlenderbotSmallConfig {
     /// # Errors
     /// [Error::InvalidConfig] naming the field and what was expected.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |field: &'static str, expected: String| {
-            Err(Error::InvalidConfig {
-                path: None,
-                field,
-                expected,
-            })
-        };
-        let positive = [
-            ("vocab_size", self.vocab_size),
-            ("max_position_embeddings", self.max_position_embeddings),
-            ("d_model", self.d_model),
-            ("encoder_layers", self.encoder_layers),
-            ("decoder_layers", self.decoder_layers),
-            ("encoder_attention_heads", self.encoder_attention_heads),
-            ("decoder_attention_heads", self.decoder_attention_heads),
-            ("encoder_ffn_dim", self.encoder_ffn_dim),
-            ("decoder_ffn_dim", self.decoder_ffn_dim),
-        ];
-        for (field, value) in positive {
-            if value == 0 {
-                return invalid(field, "a positive integer, found 0".into());
-            }
-        }
-        for (field, heads) in [
-            ("encoder_attention_heads", self.encoder_attention_heads),
-            ("decoder_attention_heads", self.decoder_attention_heads),
-        ] {
-            if !self.d_model.is_multiple_of(heads) {
-                return invalid(
-                    field,
-                    format!("a divisor of d_model {}, found {heads}", self.d_model),
-                );
-            }
-        }
-        for (field, p) in [
-            ("dropout", self.dropout),
-            ("attention_dropout", self.attention_dropout),
-            ("activation_dropout", self.activation_dropout),
-        ] {
-            if !(0.0..1.0).contains(&p) {
-                return invalid(field, format!("a probability in [0, 1), found {p}"));
-            }
-        }
-        if self.activation_function != "gelu" {
-            return invalid(
-                "activation_function",
-                format!("\"gelu\", found {:?}", self.activation_function),
-            );
-        }
-        if self.normalize_before {
-            return invalid("normalize_before", "false (post-LN), found true".into());
-        }
-        if self.add_final_layer_norm {
-            return invalid("add_final_layer_norm", "false, found true".into());
-        }
-        for (field, id) in [
-            ("pad_token_id", self.pad_token_id),
-            ("bos_token_id", self.bos_token_id),
-            ("eos_token_id", self.eos_token_id),
-            ("decoder_start_token_id", self.decoder_start_token_id),
-        ] {
-            if id as usize >= self.vocab_size {
-                return invalid(
-                    field,
-                    format!("an id below vocab_size {}, found {id}", self.vocab_size),
-                );
-            }
-        }
-        if !(self.init_std.is_finite() && self.init_std >= 0.0) {
-            return invalid(
-                "init_std",
-                format!("a finite non-negative number, found {}", self.init_std),
-            );
-        }
-        Ok(())
+        Ok(self.check()?)
     }
 
     /// Builds a randomly initialised model (HF's `_init_weights`: linear and embedding weights
@@ -323,6 +250,53 @@ impl BlenderbotSmallConfig {
     /// Width of one attention head in the encoder.
     pub fn encoder_head_dim(&self) -> usize {
         self.d_model / self.encoder_attention_heads
+    }
+}
+
+impl JsonConfig for BlenderbotSmallConfig {
+    fn check(&self) -> Result<(), InvalidField> {
+        let sizes = config_fields!(self; vocab_size, max_position_embeddings, d_model,
+            encoder_layers, decoder_layers, encoder_attention_heads, decoder_attention_heads,
+            encoder_ffn_dim, decoder_ffn_dim);
+        check_positive(&sizes)?;
+        let heads = config_fields!(self; encoder_attention_heads, decoder_attention_heads);
+        for (field, heads) in heads {
+            if !self.d_model.is_multiple_of(heads) {
+                return Err(InvalidField::new(
+                    field,
+                    format!("a divisor of d_model {}, found {heads}", self.d_model),
+                ));
+            }
+        }
+        check_dropouts(&config_fields!(self; dropout, attention_dropout, activation_dropout))?;
+        if self.activation_function != "gelu" {
+            return Err(InvalidField::new(
+                "activation_function",
+                format!("\"gelu\", found {:?}", self.activation_function),
+            ));
+        }
+        if self.normalize_before {
+            return Err(InvalidField::new(
+                "normalize_before",
+                "false (post-LN), found true",
+            ));
+        }
+        if self.add_final_layer_norm {
+            return Err(InvalidField::new(
+                "add_final_layer_norm",
+                "false, found true",
+            ));
+        }
+        let ids = config_fields!(self; pad_token_id, bos_token_id, eos_token_id,
+            decoder_start_token_id);
+        check_ids_below("vocab_size", self.vocab_size, &ids)?;
+        if !(self.init_std.is_finite() && self.init_std >= 0.0) {
+            return Err(InvalidField::new(
+                "init_std",
+                format!("a finite non-negative number, found {}", self.init_std),
+            ));
+        }
+        Ok(())
     }
 }
 

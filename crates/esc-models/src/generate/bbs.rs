@@ -4,7 +4,7 @@ use burn::tensor::{Bool, Device, Int, Tensor};
 use rand::Rng;
 
 use super::config::GenerationConfig;
-use super::search::{SpecialIds, StepDecoder, generate_with};
+use super::search::{SpecialIds, StepDecoder, generate_with, generate_with_sampled};
 use crate::blenderbot_small::{BlenderbotSmallForConditionalGeneration, DecoderCache};
 
 /// [StepDecoder] of a [BlenderbotSmallForConditionalGeneration]: encoder output computed once,
@@ -70,9 +70,38 @@ impl StepDecoder for BbsStepper<'_> {
     }
 }
 
-/// Generates replies for a padded batch (HF `model.generate(input_ids, attention_mask, ...)`).
-/// Returns one id sequence per example, decoder start token included, padded after EOS to a common
-/// length as HF does.
+/// Generates replies for a padded batch by greedy decoding or beam search (HF
+/// `model.generate(input_ids, attention_mask, ...)` with `do_sample=False`); no random-number
+/// generator is involved. Returns one id sequence per example, decoder start token included,
+/// padded after EOS to a common length as HF does. [GenerationConfig::max_new_tokens] counts the
+/// tokens after the start token.
+///
+/// # Shapes
+/// - `input_ids`, `mask_pad`: `[batch_size, seq_length]` (`true` = padding)
+///
+/// # Errors
+/// [crate::Error::InvalidConfig] if `config` is invalid, names a token id beyond the model's
+/// vocabulary, or sets `do_sample` (use [generate_sampled]).
+pub fn generate(
+    model: &BlenderbotSmallForConditionalGeneration,
+    input_ids: Tensor<2, Int>,
+    mask_pad: Tensor<2, Bool>,
+    config: &GenerationConfig,
+) -> Result<Vec<Vec<u32>>, crate::Error> {
+    config.require_deterministic("generate_sampled")?;
+    let (mut stepper, start) = prepare(model, input_ids, mask_pad, config)?;
+    generate_with(
+        &mut stepper,
+        start.prefixes,
+        &start.encoder_rows,
+        config,
+        start.special,
+    )
+}
+
+/// As [generate], and samples when [GenerationConfig::do_sample] is set (HF
+/// `model.generate(..., do_sample=True)`), drawing from `rng`; greedy decoding and beam search
+/// leave `rng` untouched.
 ///
 /// # Shapes
 /// - `input_ids`, `mask_pad`: `[batch_size, seq_length]` (`true` = padding)
@@ -80,13 +109,38 @@ impl StepDecoder for BbsStepper<'_> {
 /// # Errors
 /// [crate::Error::InvalidConfig] if `config` is invalid or names a token id beyond the model's
 /// vocabulary.
-pub fn generate<R: Rng + ?Sized>(
+pub fn generate_sampled<R: Rng + ?Sized>(
     model: &BlenderbotSmallForConditionalGeneration,
     input_ids: Tensor<2, Int>,
     mask_pad: Tensor<2, Bool>,
     config: &GenerationConfig,
     rng: &mut R,
 ) -> Result<Vec<Vec<u32>>, crate::Error> {
+    let (mut stepper, start) = prepare(model, input_ids, mask_pad, config)?;
+    generate_with_sampled(
+        &mut stepper,
+        start.prefixes,
+        &start.encoder_rows,
+        config,
+        start.special,
+        rng,
+    )
+}
+
+/// What the decoding loop starts from.
+struct Start {
+    prefixes: Vec<Vec<u32>>,
+    encoder_rows: Vec<Vec<u32>>,
+    special: SpecialIds,
+}
+
+/// Checks `config` against the model, encodes the batch and builds the start of the loop.
+fn prepare<'a>(
+    model: &'a BlenderbotSmallForConditionalGeneration,
+    input_ids: Tensor<2, Int>,
+    mask_pad: Tensor<2, Bool>,
+    config: &GenerationConfig,
+) -> Result<(BbsStepper<'a>, Start), crate::Error> {
     config.validate()?;
     config.validate_ids(model.config.vocab_size)?;
     let [b, _] = input_ids.dims();
@@ -102,12 +156,10 @@ pub fn generate<R: Rng + ?Sized>(
     if config.num_beams > 1 {
         stepper.expand(config.num_beams);
     }
-    Ok(generate_with(
-        &mut stepper,
-        vec![vec![start]; b],
-        &encoder_rows,
-        config,
+    let start = Start {
+        prefixes: vec![vec![start]; b],
+        encoder_rows,
         special,
-        rng,
-    ))
+    };
+    Ok((stepper, start))
 }

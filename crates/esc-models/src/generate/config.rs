@@ -4,16 +4,27 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config_fields;
 use crate::error::Error;
+use crate::json_config::{
+    InvalidField, JsonConfig, check_ids_below, check_positive_numbers, load_json_config,
+};
 
 /// Decoding settings (HF `generation_config.json` / `generate(**kwargs)` key names; unknown keys
-/// are ignored). Lengths count decoder tokens **including** the start token, as HF does for
-/// encoder-decoder models.
+/// are ignored). `max_length` and `min_length` count decoder tokens **including** the start token
+/// (the whole decoder prefix), as HF does for encoder-decoder models; `max_new_tokens` counts only
+/// the tokens generated after the prefix and, when set, replaces `max_length`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GenerationConfig {
-    /// Longest output, start token included; at least 2. HF default: 20.
+    /// Longest output, start token included; at least 2. Ignored when `max_new_tokens` is set.
+    /// HF default: 20.
     pub max_length: usize,
+    /// Most tokens to generate after the decoder prefix (the start token, and for
+    /// [crate::EscModel] also the strategy token); at least 1. When set it takes precedence over
+    /// `max_length`, which becomes `prefix length + max_new_tokens` (HF `_prepare_generated_length`).
+    /// HF default: none.
+    pub max_new_tokens: Option<usize>,
     /// EOS is banned while the output is shorter than this (start token included). HF default: 0.
     pub min_length: usize,
     /// Sample (`true`) or take the arg-max / beam search (`false`). HF default: `false`.
@@ -55,6 +66,7 @@ impl Default for GenerationConfig {
     fn default() -> Self {
         Self {
             max_length: 20,
+            max_new_tokens: None,
             min_length: 0,
             do_sample: false,
             num_beams: 1,
@@ -84,6 +96,28 @@ impl GenerationConfig {
         }
     }
 
+    /// The same settings, generating at most `n` tokens after the decoder prefix (sets
+    /// [GenerationConfig::max_new_tokens]).
+    pub fn with_max_new_tokens(self, n: usize) -> Self {
+        Self {
+            max_new_tokens: Some(n),
+            ..self
+        }
+    }
+
+    /// The length limit of a decoder sequence that starts with `prefix_len` tokens, prefix
+    /// included: `prefix_len + max_new_tokens` when that is set, else `max_length`.
+    ///
+    /// ```
+    /// use esc_models::GenerationConfig;
+    /// assert_eq!(GenerationConfig::greedy(8).max_length_for(1), 8);
+    /// assert_eq!(GenerationConfig::greedy(8).with_max_new_tokens(5).max_length_for(2), 7);
+    /// ```
+    pub fn max_length_for(&self, prefix_len: usize) -> usize {
+        self.max_new_tokens
+            .map_or(self.max_length, |n| prefix_len + n)
+    }
+
     /// The STAR paper's decoding: sampling with temperature 0.7, top-k 30, top-p 0.3, repetition
     /// penalty 1.03, no-repeat 3-grams in the output and from the context, at least 15 and at
     /// most 40 response tokens.
@@ -91,7 +125,8 @@ impl GenerationConfig {
     /// As the reference's `infer.py`, the lengths count the whole decoder sequence, whose prefix is
     /// `[<s>, strategy token]`: `max_length = 40 + 2`, `min_length = 15` (so at least 13 new
     /// tokens). Add the strategy tokens to [GenerationConfig::bad_words_ids] (the reference bans
-    /// all added tokens) — [crate::EscModel::generate] does that itself.
+    /// all added tokens) — [crate::EscModel]'s generation methods do that themselves. The preset samples:
+    /// decode with [crate::EscModel::generate_sampled] (or [crate::generate_sampled]).
     pub fn paper() -> Self {
         Self {
             max_length: 42,
@@ -111,12 +146,10 @@ impl GenerationConfig {
     /// Reads a JSON file with HF key names and validates it.
     ///
     /// # Errors
-    /// [Error::Io], [Error::ConfigParse] (with line/column), [Error::InvalidConfig].
+    /// [Error::Io], [Error::ConfigParse] (with line/column), [Error::InvalidConfig]; all name the
+    /// file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref();
-        let config: Self = crate::error::read_json(path)?;
-        config.validate().map_err(|e| e.with_path(path))?;
-        Ok(config)
+        load_json_config(path)
     }
 
     /// Checks the values.
@@ -124,51 +157,23 @@ impl GenerationConfig {
     /// # Errors
     /// [Error::InvalidConfig] naming the field.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |field: &'static str, expected: String| {
-            Err(Error::InvalidConfig {
-                path: None,
-                field,
-                expected,
-            })
-        };
-        // Every decoder prefix holds at least the start token, and HF's `generate` refuses a
-        // `max_length` that leaves no room for a new token (ValueError): so do we, for every
-        // search (beam search would otherwise take one step where greedy takes none).
-        if self.max_length < 2 {
-            return invalid(
-                "max_length",
+        Ok(self.check()?)
+    }
+
+    /// Checks that [GenerationConfig::do_sample] is off, for the decoding functions that take no
+    /// random-number generator.
+    ///
+    /// # Errors
+    /// [Error::InvalidConfig] naming `do_sample` and the sampled function to call instead.
+    pub(crate) fn require_deterministic(&self, sampled: &str) -> Result<(), Error> {
+        if self.do_sample {
+            return Err(InvalidField::new(
+                "do_sample",
                 format!(
-                    "at least 2 (the start token and one new token), found {}",
-                    self.max_length
+                    "false without a random-number generator: sampling needs one, call {sampled}"
                 ),
-            );
-        }
-        if self.num_beams == 0 {
-            return invalid("num_beams", "at least 1, found 0".into());
-        }
-        if self.do_sample && self.num_beams > 1 {
-            return invalid(
-                "num_beams",
-                "1 when do_sample is true (beam sampling is not supported)".into(),
-            );
-        }
-        if !(self.temperature.is_finite() && self.temperature > 0.0) {
-            return invalid(
-                "temperature",
-                format!("a positive number, found {}", self.temperature),
-            );
-        }
-        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return invalid("top_p", format!("a number in (0, 1], found {}", self.top_p));
-        }
-        if !(self.repetition_penalty.is_finite() && self.repetition_penalty > 0.0) {
-            return invalid(
-                "repetition_penalty",
-                format!("a positive number, found {}", self.repetition_penalty),
-            );
-        }
-        if self.bad_words_ids.iter().any(|w| w.is_empty()) {
-            return invalid("bad_words_ids", "non-empty id sequences".into());
+            )
+            .into());
         }
         Ok(())
     }
@@ -180,23 +185,49 @@ impl GenerationConfig {
     /// # Errors
     /// [Error::InvalidConfig] naming the field.
     pub fn validate_ids(&self, vocab_size: usize) -> Result<(), Error> {
-        for (field, id) in [
-            ("decoder_start_token_id", self.decoder_start_token_id),
-            ("eos_token_id", self.eos_token_id),
-            ("pad_token_id", self.pad_token_id),
-            ("forced_eos_token_id", self.forced_eos_token_id),
-        ] {
-            if let Some(id) = id
-                && id as usize >= vocab_size
-            {
-                return Err(Error::InvalidConfig {
-                    path: None,
-                    field,
-                    expected: format!(
-                        "an id below the model's vocab_size {vocab_size}, found {id}"
+        let ids = config_fields!(self; decoder_start_token_id, eos_token_id, pad_token_id,
+            forced_eos_token_id);
+        Ok(check_ids_below("the model's vocab_size", vocab_size, &ids)?)
+    }
+}
+
+impl JsonConfig for GenerationConfig {
+    fn check(&self) -> Result<(), InvalidField> {
+        let invalid =
+            |field: &'static str, expected: String| Err(InvalidField::new(field, expected));
+        match self.max_new_tokens {
+            // HF raises a ValueError for `max_new_tokens <= 0`.
+            Some(0) => return invalid("max_new_tokens", "at least 1, found 0".into()),
+            Some(_) => {}
+            // Every decoder prefix holds at least the start token, and HF's `generate` refuses a
+            // `max_length` that leaves no room for a new token (ValueError): so do we, for every
+            // search (beam search would otherwise take one step where greedy takes none).
+            None if self.max_length < 2 => {
+                return invalid(
+                    "max_length",
+                    format!(
+                        "at least 2 (the start token and one new token), found {}",
+                        self.max_length
                     ),
-                });
+                );
             }
+            None => {}
+        }
+        if self.num_beams == 0 {
+            return invalid("num_beams", "at least 1, found 0".into());
+        }
+        if self.do_sample && self.num_beams > 1 {
+            return invalid(
+                "num_beams",
+                "1 when do_sample is true (beam sampling is not supported)".into(),
+            );
+        }
+        check_positive_numbers(&config_fields!(self; temperature, repetition_penalty))?;
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            return invalid("top_p", format!("a number in (0, 1], found {}", self.top_p));
+        }
+        if self.bad_words_ids.iter().any(|w| w.is_empty()) {
+            return invalid("bad_words_ids", "non-empty id sequences".into());
         }
         Ok(())
     }
@@ -265,6 +296,25 @@ mod tests {
             ..GenerationConfig::default()
         };
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn max_new_tokens_parses_wins_over_max_length_and_must_be_positive() {
+        let c: GenerationConfig =
+            serde_json::from_str(r#"{"max_length": 1, "max_new_tokens": 5}"#).unwrap();
+        assert_eq!(c.max_new_tokens, Some(5));
+        // `max_length` is not used when `max_new_tokens` is set, so it is not checked either.
+        c.validate().unwrap();
+        assert_eq!(c.max_length_for(1), 6);
+        assert_eq!(c.max_length_for(2), 7);
+        let c: GenerationConfig = serde_json::from_str(r#"{"max_new_tokens": null}"#).unwrap();
+        assert_eq!((c.max_new_tokens, c.max_length_for(1)), (None, 20));
+        let zero = GenerationConfig::default().with_max_new_tokens(0);
+        let err = zero.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("`max_new_tokens`: expected at least 1"),
+            "{err}"
+        );
     }
 
     #[test]

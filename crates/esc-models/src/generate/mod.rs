@@ -1,5 +1,11 @@
 //! Batched, KV-cached generation: greedy, sampling (temperature / top-k / top-p), beam search with
 //! length penalty, and HF's logits processors in HF's order (see [processors]).
+//!
+//! Greedy decoding and beam search take no random-number generator ([generate],
+//! [generate_with], [crate::EscModel::generate]); sampling (`do_sample`) goes through the
+//! `*_sampled` functions, which take one ([generate_sampled], [generate_with_sampled],
+//! [crate::EscModel::generate_sampled]). Lengths are HF's: `max_length` counts the decoder
+//! prefix, [GenerationConfig::max_new_tokens] only what follows it.
 
 pub mod bbs;
 mod beam;
@@ -9,9 +15,9 @@ pub mod search;
 
 use burn::tensor::{Int, Tensor};
 
-pub use bbs::{BbsStepper, generate};
+pub use bbs::{BbsStepper, generate, generate_sampled};
 pub use config::GenerationConfig;
-pub use search::{SpecialIds, StepDecoder, generate_with};
+pub use search::{SpecialIds, StepDecoder, generate_with, generate_with_sampled};
 
 /// Device ids `[b, s]` -> host rows.
 pub(crate) fn host_rows(ids: Tensor<2, Int>) -> Vec<Vec<u32>> {

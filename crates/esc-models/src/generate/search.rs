@@ -6,6 +6,7 @@ use rand::{Rng, RngExt};
 
 use super::config::GenerationConfig;
 use super::processors::{NgramTable, StepContext, ngram_table, process, softmax, warp};
+use crate::error::Error;
 
 /// A model that extends a batch of decoder prefixes, keeping its own KV caches.
 pub trait StepDecoder {
@@ -48,21 +49,72 @@ pub(crate) fn rows_of(logits: Tensor<2>) -> Vec<Vec<f32>> {
     (0..n).map(|i| flat[i * v..(i + 1) * v].to_vec()).collect()
 }
 
-/// Runs greedy decoding, sampling or beam search (by `config`) from `prefixes` (equal lengths,
-/// usually `[[decoder_start]]` per example). `encoder_ids` are the padded encoder rows (for
-/// `encoder_no_repeat_ngram_size`). Returns one sequence per example, prefix included, padded
-/// with `pad` after EOS to the common length (HF layout).
+/// Runs greedy decoding or beam search (by `config`) from `prefixes` (equal lengths, usually
+/// `[[decoder_start]]` per example), without a random-number generator. `encoder_ids` are the
+/// padded encoder rows (for `encoder_no_repeat_ngram_size`). Returns one sequence per example,
+/// prefix included, padded with `pad` after EOS to the common length (HF layout).
+/// [GenerationConfig::max_new_tokens] counts the tokens after the prefix.
+///
+/// # Errors
+/// [Error::InvalidConfig] if `config` is invalid or sets `do_sample` (use
+/// [generate_with_sampled]).
 ///
 /// # Panics
 /// If the prefixes are empty or of different lengths, or `encoder_ids` has another batch size.
-pub fn generate_with<D: StepDecoder, R: Rng + ?Sized>(
+pub fn generate_with<D: StepDecoder>(
+    decoder: &mut D,
+    prefixes: Vec<Vec<u32>>,
+    encoder_ids: &[Vec<u32>],
+    config: &GenerationConfig,
+    special: SpecialIds,
+) -> Result<Vec<Vec<u32>>, Error> {
+    config.require_deterministic("generate_with_sampled")?;
+    run(decoder, prefixes, encoder_ids, config, special, None)
+}
+
+/// As [generate_with], and samples when [GenerationConfig::do_sample] is set, drawing from `rng`
+/// (greedy decoding and beam search leave `rng` untouched).
+///
+/// # Errors
+/// [Error::InvalidConfig] if `config` is invalid.
+///
+/// # Panics
+/// As [generate_with].
+pub fn generate_with_sampled<D: StepDecoder, R: Rng + ?Sized>(
     decoder: &mut D,
     prefixes: Vec<Vec<u32>>,
     encoder_ids: &[Vec<u32>],
     config: &GenerationConfig,
     special: SpecialIds,
     rng: &mut R,
-) -> Vec<Vec<u32>> {
+) -> Result<Vec<Vec<u32>>, Error> {
+    run(
+        decoder,
+        prefixes,
+        encoder_ids,
+        config,
+        special,
+        Some(&mut uniform(rng)),
+    )
+}
+
+/// A uniform draw in `[0, 1)` for sampling; `None` for greedy decoding and beam search.
+pub(crate) type Draw<'a> = Option<&'a mut dyn FnMut() -> f32>;
+
+/// Uniform draws in `[0, 1)` from `rng`.
+pub(crate) fn uniform<R: Rng + ?Sized>(rng: &mut R) -> impl FnMut() -> f32 + '_ {
+    || rng.random::<f32>()
+}
+
+pub(crate) fn run<D: StepDecoder>(
+    decoder: &mut D,
+    prefixes: Vec<Vec<u32>>,
+    encoder_ids: &[Vec<u32>],
+    config: &GenerationConfig,
+    special: SpecialIds,
+    draw: Draw<'_>,
+) -> Result<Vec<Vec<u32>>, Error> {
+    config.validate()?;
     assert!(!prefixes.is_empty(), "no prefix");
     let t0 = prefixes[0].len();
     assert!(
@@ -70,6 +122,12 @@ pub fn generate_with<D: StepDecoder, R: Rng + ?Sized>(
         "prefixes must have one length"
     );
     assert_eq!(encoder_ids.len(), prefixes.len(), "encoder_ids batch size");
+    // HF `_prepare_generated_length`: `max_new_tokens` becomes `max_length` for this prefix.
+    let config = GenerationConfig {
+        max_length: config.max_length_for(t0),
+        max_new_tokens: None,
+        ..config.clone()
+    };
     let tables: Vec<Option<NgramTable>> = encoder_ids
         .iter()
         .map(|ids| {
@@ -77,20 +135,21 @@ pub fn generate_with<D: StepDecoder, R: Rng + ?Sized>(
                 .then(|| ngram_table(ids, config.encoder_no_repeat_ngram_size))
         })
         .collect();
-    if config.num_beams > 1 {
-        super::beam::beam_search(decoder, prefixes, &tables, config, special)
+    Ok(if config.num_beams > 1 {
+        super::beam::beam_search(decoder, prefixes, &tables, &config, special)
     } else {
-        sample(decoder, prefixes, &tables, config, special, rng)
-    }
+        sample(decoder, prefixes, &tables, &config, special, draw)
+    })
 }
 
-fn sample<D: StepDecoder, R: Rng + ?Sized>(
+/// Greedy decoding, or sampling when `config.do_sample` (then `draw` is `Some`).
+fn sample<D: StepDecoder>(
     decoder: &mut D,
     mut seqs: Vec<Vec<u32>>,
     tables: &[Option<NgramTable>],
     config: &GenerationConfig,
     special: SpecialIds,
-    rng: &mut R,
+    mut draw: Draw<'_>,
 ) -> Vec<Vec<u32>> {
     let device = decoder.device();
     let mut unfinished = vec![true; seqs.len()];
@@ -106,11 +165,12 @@ fn sample<D: StepDecoder, R: Rng + ?Sized>(
                 encoder_ngrams: tables[i].as_ref(),
             };
             process(&mut scores, &ctx);
-            let token = if config.do_sample {
-                warp(&mut scores, config);
-                multinomial(&softmax(&scores), rng)
-            } else {
-                argmax(&scores)
+            let token = match draw.as_deref_mut() {
+                Some(draw) if config.do_sample => {
+                    warp(&mut scores, config);
+                    multinomial(&softmax(&scores), draw())
+                }
+                _ => argmax(&scores),
             };
             next.push(if unfinished[i] { token } else { special.pad });
         }
@@ -136,9 +196,8 @@ pub(crate) fn argmax(scores: &[f32]) -> u32 {
     best as u32
 }
 
-/// One draw from `probs` (inverse CDF).
-fn multinomial<R: Rng + ?Sized>(probs: &[f32], rng: &mut R) -> u32 {
-    let u: f32 = rng.random();
+/// One draw from `probs` (inverse CDF of the uniform draw `u`).
+fn multinomial(probs: &[f32], u: f32) -> u32 {
     let mut cumulative = 0.0;
     let mut last_positive = 0;
     for (i, p) in probs.iter().enumerate() {
