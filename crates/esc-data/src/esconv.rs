@@ -53,7 +53,34 @@ impl Format {
 pub fn read_jsonl(path: impl AsRef<Path>) -> Result<Vec<Dialog>> {
     let path = path.as_ref();
     let bytes = read_bytes(path)?;
-    parse_jsonl(&bytes, &Location::file(path))
+    parse_jsonl_at(&bytes, &Location::file(path))
+}
+
+/// Parses processed-format text held in memory (one dialog per line; blank lines are
+/// skipped), as [`read_jsonl`] parses a file. Errors name the source as `<jsonl>` and the line.
+///
+/// ```
+/// use esc_data::{Emotion, Speaker, Strategy};
+/// // One dialog per line (`concat!` keeps it on one line).
+/// let line = concat!(
+///     r#"{"emotion_type": "anxiety", "problem_type": "job crisis", "situation": "I lost my job.", "#,
+///     r#""experience_type": "Current Experience", "dialog": ["#,
+///     r#"{"speaker": "usr", "text": "I lost my job today."}, "#,
+///     r#"{"speaker": "sys", "text": "That sounds  hard.", "strategy": "Reflection of feelings"}]}"#,
+/// );
+/// let dialogs = esc_data::parse_jsonl(line)?;
+/// assert_eq!(dialogs[0].emotion, Emotion::Anxiety);
+/// assert_eq!(dialogs[0].turns[1].speaker, Speaker::Supporter);
+/// assert_eq!(dialogs[0].turns[1].strategy, Some(Strategy::ReflectionOfFeelings));
+/// assert_eq!(dialogs[0].turns[1].text, "That sounds hard."); // whitespace-normalised
+/// # Ok::<(), esc_data::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Json`] with the line number, the field errors of a malformed dialog, and
+/// [`Error::EmptyFile`] when no line holds a dialog.
+pub fn parse_jsonl(text: &str) -> Result<Vec<Dialog>> {
+    parse_jsonl_at(text.as_bytes(), &Location::file("<jsonl>"))
 }
 
 /// Reads the original `ESConv.json` (a JSON array of dialogs).
@@ -77,7 +104,7 @@ pub fn read_dialogs(path: impl AsRef<Path>) -> Result<Vec<Dialog>> {
     let bytes = read_bytes(path)?;
     let location = Location::file(path);
     match Format::sniff(&bytes) {
-        Format::Processed => parse_jsonl(&bytes, &location),
+        Format::Processed => parse_jsonl_at(&bytes, &location),
         Format::Original => parse_original(&bytes, &location),
     }
 }
@@ -89,7 +116,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
-pub(crate) fn parse_jsonl(bytes: &[u8], file: &Location) -> Result<Vec<Dialog>> {
+pub(crate) fn parse_jsonl_at(bytes: &[u8], file: &Location) -> Result<Vec<Dialog>> {
     let mut dialogs = Vec::new();
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let location = file.record(Record::Line(index + 1));

@@ -28,6 +28,11 @@
 //! pads examples into an [`EscBatch`]; [`BucketSampler`] orders them like the
 //! reference's length-bucketed sampler.
 
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctest {}
+
 mod batch;
 mod bucket;
 mod dialog;
@@ -50,7 +55,7 @@ pub use bucket::{BucketSampler, REFERENCE_BUCKET};
 pub use dialog::{Dialog, Speaker, Survey, Turn, normalize_whitespace};
 pub use emotion::{Emotion, UnknownEmotion};
 pub use error::{Error, Location, Record, Result};
-pub use esconv::{Format, read_dialogs, read_jsonl, read_original};
+pub use esconv::{Format, parse_jsonl, read_dialogs, read_jsonl, read_original};
 pub use example::{
     EscExample, ExampleConfig, InputLayout, build_examples, build_examples_with, dialog_examples,
     dialog_examples_with,

@@ -1,29 +1,21 @@
-//! The small ESConv-format sample dataset shipped in the repository (`data/sample/`):
-//! 30 short dialogs written for this project (not ESConv text), covering all eight
-//! strategies and several emotions, split 20 / 5 / 5 into `train/valid/test.jsonl` in
-//! the processed format. For examples, docs and quick tests without the shared data.
+//! The small ESConv-format sample dataset shipped with this crate (`data/sample/` in the crate;
+//! the repository's `data/sample` links to it): 30 short dialogs written for this project (not
+//! ESConv text), covering all eight strategies and several emotions, split 20 / 5 / 5 into
+//! `train/valid/test.jsonl` in the processed format. For examples, docs and quick tests without
+//! the shared data.
 
 use std::path::PathBuf;
 
 use crate::error::Location;
-use crate::esconv::parse_jsonl;
+use crate::esconv::parse_jsonl_at;
 use crate::{Result, Splits};
 
 /// The sample dataset's files, compiled into the crate so that it is found wherever the
 /// binary runs (a moved executable, a shared target folder, a dependency).
 const SAMPLE_FILES: [(&str, &[u8]); 3] = [
-    (
-        "train.jsonl",
-        include_bytes!("../../../data/sample/train.jsonl"),
-    ),
-    (
-        "valid.jsonl",
-        include_bytes!("../../../data/sample/valid.jsonl"),
-    ),
-    (
-        "test.jsonl",
-        include_bytes!("../../../data/sample/test.jsonl"),
-    ),
+    ("train.jsonl", include_bytes!("../data/sample/train.jsonl")),
+    ("valid.jsonl", include_bytes!("../data/sample/valid.jsonl")),
+    ("test.jsonl", include_bytes!("../data/sample/test.jsonl")),
 ];
 
 /// The sample dataset's three splits, parsed from the copy compiled into this crate (no file
@@ -40,7 +32,7 @@ const SAMPLE_FILES: [(&str, &[u8]); 3] = [
 pub fn sample_splits() -> Result<Splits> {
     let parse = |i: usize| {
         let (name, bytes) = SAMPLE_FILES[i];
-        parse_jsonl(
+        parse_jsonl_at(
             bytes,
             &Location::file(format!("<built-in>/data/sample/{name}")),
         )
@@ -52,9 +44,9 @@ pub fn sample_splits() -> Result<Splits> {
     })
 }
 
-/// The sample dataset's folder (`<repository>/data/sample`), located from this crate's
-/// source directory at compile time (so only valid in a checkout of the repository whose
-/// build this is; programs should use [`sample_splits`]); use it with [`load_splits`](crate::load_splits).
+/// The sample dataset's folder (`data/sample` in this crate's source directory), located at
+/// compile time (so only valid where the sources of this build still are; programs should use
+/// [`sample_splits`]); use it with [`load_splits`](crate::load_splits).
 ///
 /// ```
 /// let splits = esc_data::load_splits(esc_data::sample_dir())?;
@@ -63,8 +55,6 @@ pub fn sample_splits() -> Result<Splits> {
 /// ```
 pub fn sample_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("..")
         .join("data")
         .join("sample")
 }

@@ -40,6 +40,11 @@
 //! `scripts/metrics_reference.py` (values within 1e-9), on pairs from the ESConv
 //! valid and test splits; tokenizer parity covers every utterance of both splits.
 
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctest {}
+
 mod bleu;
 mod classification;
 mod distinct;

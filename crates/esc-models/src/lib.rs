@@ -40,6 +40,11 @@
 //! None: burn without a backend; the [burn::tensor::Device] you pass picks it.
 #![warn(missing_docs)]
 
+// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctest {}
+
 pub mod bert;
 pub mod blenderbot_small;
 pub mod error;
