@@ -106,6 +106,8 @@ pub(crate) fn uniform<R: Rng + ?Sized>(rng: &mut R) -> impl FnMut() -> f32 + '_ 
     || rng.random::<f32>()
 }
 
+/// What [generate_with] and [generate_with_sampled] share: checks `config`, turns
+/// `max_new_tokens` into a `max_length` for these prefixes, then runs the search.
 pub(crate) fn run<D: StepDecoder>(
     decoder: &mut D,
     prefixes: Vec<Vec<u32>>,
