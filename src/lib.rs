@@ -19,6 +19,8 @@
 //! - `ndarray` (default): the ndarray CPU backend.
 //! - `analysis` (default): the `analysis` module (t-SNE through `bhtsne`); implies `plots`.
 //! - `plots` (default through `analysis`): the `plots` module (plotters).
+//! - `bertscore` (default): BERTScore in the evaluation (`train::EvalOptions::bertscore`; without
+//!   it, asking for BERTScore is an error that names the feature).
 //! - `cuda`: NVIDIA GPUs.
 //!
 //! A library user who only trains and evaluates can opt out of the figures and the analysis:

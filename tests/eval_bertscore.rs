@@ -1,6 +1,7 @@
 //! BERTScore in the evaluation report: with a model folder, `metrics.json` and `table.md` carry
 //! BERT-P/R/F equal to scoring `generations.jsonl` directly; without one, nothing changes; a bad
 //! folder fails before any generation.
+#![cfg(feature = "bertscore")]
 
 use std::path::{Path, PathBuf};
 

@@ -9,7 +9,6 @@ use star_esc::experiment::Arm;
 use star_esc::star_core::{ExpertMode, GateWidth, LambdaSchedule, PadPooling, PoolingMode};
 use star_esc::train::{
     CheckpointChoice, DeviceKind, Head, KnowledgeConfig, Preset, TokenizerSource, TrainConfig,
-    read_json,
 };
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -280,9 +279,7 @@ impl Args {
             PresetArg::BlenderbotSmall90m => Preset::BlenderbotSmall90m,
         };
         let mut c = match (&args.config, &args.init) {
-            (Some(path), _) => {
-                read_json(path).with_context(|| format!("reading the config {}", path.display()))?
-            }
+            (Some(path), _) => TrainConfig::load(path)?,
             (None, Some(dir)) => TrainConfig::fine_tune(dir),
             (None, None) => TrainConfig::from_scratch(preset),
         };

@@ -1,13 +1,23 @@
 //! BERTScore of the generations in the evaluation report (the paper's Table 2: BERT-P, BERT-R,
-//! BERT-F), with a local BERT-family model folder and [esc_models::bert::BertScorer].
+//! BERT-F), with a local BERT-family model folder and `esc_models::bert::BertScorer` (feature
+//! `bertscore`, on by default).
 
 use std::path::PathBuf;
 
 use burn::tensor::Device;
-use esc_models::bert::{BertScore, BertScorer, ScoreOptions};
+#[cfg(feature = "bertscore")]
+use esc_models::bert::{BertScore, ScoreOptions};
 use serde::{Deserialize, Serialize};
 
 use super::error::Result;
+
+/// The encoder that scores the generations.
+#[cfg(feature = "bertscore")]
+pub(crate) type Scorer = esc_models::bert::BertScorer;
+
+/// Without the `bertscore` feature no scorer can exist.
+#[cfg(not(feature = "bertscore"))]
+pub(crate) enum Scorer {}
 
 /// Which encoder scores the generations (a field of [super::EvalOptions]).
 #[derive(Debug, Clone, PartialEq)]
@@ -33,12 +43,19 @@ impl BertScoreSettings {
     }
 
     /// Loads the scorer (fails fast, before generation, on a bad folder).
-    pub(crate) fn load(&self, device: &Device) -> Result<BertScorer> {
-        Ok(BertScorer::from_dir(
-            &self.model_dir,
-            self.num_layers,
-            device,
-        )?)
+    #[cfg(feature = "bertscore")]
+    pub(crate) fn load(&self, device: &Device) -> Result<Scorer> {
+        Ok(Scorer::from_dir(&self.model_dir, self.num_layers, device)?)
+    }
+
+    /// Without the `bertscore` feature: an error that names it.
+    #[cfg(not(feature = "bertscore"))]
+    pub(crate) fn load(&self, _device: &Device) -> Result<Scorer> {
+        Err(super::error::TrainError::InvalidConfig {
+            field: "bertscore",
+            message: "this build of star-esc has no BERTScore: enable its `bertscore` feature"
+                .into(),
+        })
     }
 }
 
@@ -61,8 +78,21 @@ pub struct BertScoreReport {
 }
 
 /// Scores `generations` against `references` (one each, same order).
+#[cfg(not(feature = "bertscore"))]
 pub(crate) fn score_generations(
-    scorer: &BertScorer,
+    scorer: &Scorer,
+    _settings: &BertScoreSettings,
+    _generations: &[String],
+    _references: &[String],
+    _batch_size: usize,
+) -> Result<BertScoreReport> {
+    match *scorer {}
+}
+
+/// Scores `generations` against `references` (one each, same order).
+#[cfg(feature = "bertscore")]
+pub(crate) fn score_generations(
+    scorer: &Scorer,
     settings: &BertScoreSettings,
     generations: &[String],
     references: &[String],

@@ -6,7 +6,8 @@
 //! - [blenderbot_small]: the encoder-decoder (HF field names), its config and weight I/O
 //!   ([load_hf] for `.safetensors`/`.bin`, burnpack checkpoints, HF SafeTensors export).
 //! - [heads]: the BlenderBot-Joint and Emstremo-style heads ([Head], [HeadConfig]).
-//! - [bert]: a BERT encoder (HF names) and BERTScore ([bert::BertScorer]), for evaluation.
+//! - `bert` (feature `bert`, on by default): a BERT encoder (HF names) and BERTScore
+//!   (`bert::BertScorer`), for evaluation.
 //! - [EscModel]: backbone + head + optional STAR; losses, validation perplexity, two-stage freeze.
 //! - [generate](mod@generate): greedy / sampling / beam search with HF's logits processors ([GenerationConfig]).
 //! - [json_config]: the JSON loader and value checks every configuration shares.
@@ -45,6 +46,7 @@
 #[doc = include_str!("../README.md")]
 mod readme_doctest {}
 
+#[cfg(feature = "bert")]
 pub mod bert;
 pub mod blenderbot_small;
 pub mod error;

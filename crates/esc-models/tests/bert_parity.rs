@@ -1,6 +1,7 @@
 //! BERT encoder and BERTScore against transformers 4.57.1 and the `bert-score` package 0.3.13, on
 //! the fixture of `scripts/make_bert_fixture.py` (a tiny random BERT with MiniLM's WordPiece
 //! tokenizer cut to 3,000 entries): token ids, hidden states after each layer, P/R/F per pair.
+#![cfg(feature = "bert")]
 
 use std::path::{Path, PathBuf};
 
