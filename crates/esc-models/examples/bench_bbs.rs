@@ -4,26 +4,19 @@
 //!
 //! `cargo run --release -p esc-models --example bench_bbs -- small flex`
 
+#[path = "workload/train_step.rs"]
+mod train_step;
+
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams};
-use burn::tensor::{Device, Distribution, Int, Tensor};
-use esc_models::loss::cross_entropy;
+use burn::tensor::Device;
 use esc_models::{BlenderbotSmallConfig, GenerationConfig, generate};
+use train_step::{BATCH, SRC, TGT, TrainStep, ids};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-fn ids(b: usize, t: usize, vocab: usize, device: &Device) -> Tensor<2, Int> {
-    Tensor::<2>::random(
-        [b, t],
-        Distribution::Uniform(4.0, vocab as f64 - 1.0),
-        device,
-    )
-    .int()
 }
 
 fn main() {
@@ -46,43 +39,27 @@ fn main() {
         }
     };
     base.seed(0);
-    let (src, tgt) = (160, 40);
+    let (src, tgt, b) = (SRC, TGT, BATCH);
 
     // Training step: batch 8, encoder 160, decoder 40, AdamW.
-    let device = base.clone().autodiff();
-    let mut model = config.init(&device);
-    let mut optim = AdamWConfig::new().with_weight_decay(0.01).init();
-    let b = 8;
+    let mut step = TrainStep::new(&config, &base);
     let mut times = Vec::new();
     for i in 0..repeats + 1 {
-        let input = ids(b, src, config.vocab_size, &device);
-        let mask = input.clone().equal_elem(0);
-        let dec = ids(b, tgt, config.vocab_size, &device);
-        let labels = ids(b, tgt, config.vocab_size, &device);
+        let batch = step.batch(b);
         let start = Instant::now();
-        let out = model.forward(input, mask, dec);
-        let loss = cross_entropy(out.logits, labels);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(3e-5, model, grads);
-        let _ = model
-            .model
-            .shared
-            .weight
-            .val()
-            .slice([0..1, 0..1])
-            .into_data();
+        step.run(batch);
         if i > 0 {
             times.push(start.elapsed().as_secs_f64());
         }
     }
-    let step = median(times);
+    let seconds = median(times);
     println!(
-        "{{\"rust\": true, \"backend\": \"{backend}\", \"config\": \"{which}\", \"what\": \"train_step\", \"batch\": {b}, \"seconds\": {step:.4}, \"target_tokens_per_s\": {:.1}}}",
-        (b * tgt) as f64 / step
+        "{{\"rust\": true, \"backend\": \"{backend}\", \"config\": \"{which}\", \"what\": \"train_step\", \"batch\": {b}, \"seconds\": {seconds:.4}, \"target_tokens_per_s\": {:.1}}}",
+        (b * tgt) as f64 / seconds
     );
 
     // Greedy generation of exactly 40 new tokens with the KV cache.
-    let model = model.valid();
+    let model = step.model.valid();
     let greedy_cfg = GenerationConfig {
         min_length: 41,
         ..GenerationConfig::greedy(41)
