@@ -12,19 +12,7 @@ use star_esc::train::{RunData, TrainConfig, TrainEvent, Trainer, list_checkpoint
 use support::{parameters, run_dir, serial};
 
 fn config(epochs: usize) -> TrainConfig {
-    TrainConfig {
-        epochs,
-        batch_size: 4,
-        grad_accum: 2,
-        warmup: 2,
-        max_input_len: 48,
-        max_target_len: 16,
-        max_train_examples: Some(24),
-        max_eval_examples: Some(8),
-        eval_batch_size: 8,
-        keep_last: 1,
-        ..TrainConfig::tiny()
-    }
+    support::tiny_run(epochs)
 }
 
 fn data() -> RunData {

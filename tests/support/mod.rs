@@ -50,3 +50,22 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// A tiny run on the shipped sample (4 examples a batch, 2 accumulated, 24 training and 8
+/// evaluation examples) for `epochs` epochs: the configuration of the resume and cross-device
+/// tests.
+pub fn tiny_run(epochs: usize) -> star_esc::train::TrainConfig {
+    star_esc::train::TrainConfig {
+        epochs,
+        batch_size: 4,
+        grad_accum: 2,
+        warmup: 2,
+        max_input_len: 48,
+        max_target_len: 16,
+        max_train_examples: Some(24),
+        max_eval_examples: Some(8),
+        eval_batch_size: 8,
+        keep_last: 1,
+        ..star_esc::train::TrainConfig::tiny()
+    }
+}
