@@ -5,7 +5,7 @@
 //! with `python scripts/bench_tokenizer.py` (see BENCHMARKS.md).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use esc_data::{BlenderbotSmallTokenizer, Tokenize};
+use esc_data::BlenderbotSmallTokenizer;
 
 fn test_utterances() -> Vec<String> {
     let dir = esc_data::paths::esconv_dir().unwrap_or_else(|e| panic!("{e}"));

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use esc_data::{BlenderbotSmallTokenizer, Tokenize};
+use esc_data::BlenderbotSmallTokenizer;
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);

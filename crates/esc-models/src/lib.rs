@@ -72,4 +72,5 @@ pub use generate::{GenerationConfig, generate, generate_sampled};
 pub use heads::{
     EmstremoConfig, EmstremoHead, Head, HeadConfig, JointConfig, JointHead, LossTerm, PrefixMode,
 };
+pub use loss::{classification_cross_entropy, cross_entropy, nll_per_example, nll_sum};
 pub use routing::{Routing, StarRoute, StrategyTarget};

@@ -439,6 +439,33 @@ fn clean_up_tokenization(text: &str) -> String {
         .replace(" 're", "'re")
 }
 
+impl BlenderbotSmallTokenizer {
+    /// Token ids of `text` (no special tokens added), as `tokenizer.encode(text,
+    /// add_special_tokens=False)` of transformers; the same as [Tokenize::encode], callable
+    /// without importing the trait.
+    ///
+    /// ```
+    /// use esc_data::tokenizer::{BpeTrainingConfig, train_bpe};
+    ///
+    /// let sample = esc_data::sample_splits()?;
+    /// let texts = sample.train.iter().flat_map(|d| d.turns.iter().map(|t| t.text.as_str()));
+    /// let tokenizer = train_bpe(texts, &BpeTrainingConfig::new(400))?.tokenizer()?;
+    /// // No `use esc_data::tokenizer::Tokenize` needed.
+    /// let ids = tokenizer.encode("i feel alone.");
+    /// assert!(!ids.is_empty());
+    /// assert_eq!(tokenizer.decode(&ids).replace(' ', ""), "ifeelalone.");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        <Self as Tokenize>::encode(self, text)
+    }
+
+    /// Text of `ids` as [Tokenize::decode] gives it, callable without importing the trait.
+    pub fn decode(&self, ids: &[u32]) -> String {
+        <Self as Tokenize>::decode(self, ids)
+    }
+}
+
 impl Tokenize for BlenderbotSmallTokenizer {
     fn encode(&self, text: &str) -> Vec<u32> {
         let mut ids = Vec::with_capacity(text.len() / 3 + 1);
