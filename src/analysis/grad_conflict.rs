@@ -182,8 +182,8 @@ pub struct GroupConflict {
 }
 
 /// Cosine similarity of the per-term gradients of `model` (from [gradient_model]) over the
-/// first `n_batches` batches of `batch_size` examples of `examples` (STAR with the gold expert,
-/// as in training). `terms`: the given ones that the model has (see [GradTerm::value]), or
+/// first `n_batches` batches of `batch_size` examples of `examples` (STAR's experts routed as in
+/// the model's training, [ExpertChoice::Configured]). `terms`: the given ones that the model has (see [GradTerm::value]), or
 /// `None` for all of the model's terms ([GradTerm::all]).
 ///
 /// # Errors
