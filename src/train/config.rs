@@ -83,9 +83,84 @@ impl DeviceKind {
             #[cfg(not(feature = "ndarray"))]
             DeviceKind::Ndarray => Err(missing("ndarray")),
             #[cfg(feature = "cuda")]
-            DeviceKind::Cuda => Ok(Device::cuda(0)),
+            DeviceKind::Cuda => {
+                // Without the driver, cubecl panics on a runtime thread at the first tensor
+                // operation (cudarc: "Unable to dynamically load the \"cuda\" shared library").
+                #[cfg(unix)]
+                cuda_driver::check().map_err(|message| TrainError::InvalidConfig {
+                    field: "device",
+                    message,
+                })?;
+                Ok(Device::cuda(0))
+            }
             #[cfg(not(feature = "cuda"))]
             DeviceKind::Cuda => Err(missing("cuda")),
+        }
+    }
+}
+
+/// Whether the NVIDIA driver library that cudarc loads at run time can be loaded here.
+#[cfg(all(feature = "cuda", unix))]
+pub(crate) mod cuda_driver {
+    use std::ffi::{CStr, c_char};
+
+    /// The names cudarc tries first on Linux (the driver installs `libcuda.so.1`; `libcuda.so`
+    /// comes with the CUDA toolkit's development files).
+    const NAMES: [&CStr; 2] = [c"libcuda.so.1", c"libcuda.so"];
+
+    /// `Ok` when one of [NAMES] loads; otherwise what is missing and what to do about it.
+    pub(crate) fn check() -> Result<(), String> {
+        check_names(&NAMES)
+    }
+
+    pub(crate) fn check_names(names: &[&CStr]) -> Result<(), String> {
+        let mut reasons = Vec::new();
+        for name in names {
+            // SAFETY: `name` is NUL-terminated; a loaded library stays loaded (cudarc loads the
+            // same one right after), so no handle is left dangling.
+            let handle = unsafe { libc::dlopen(name.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+            if !handle.is_null() {
+                return Ok(());
+            }
+            // SAFETY: dlerror returns NULL or a NUL-terminated message owned by the loader.
+            let error: *const c_char = unsafe { libc::dlerror() };
+            reasons.push(if error.is_null() {
+                format!("{} not found", name.to_string_lossy())
+            } else {
+                // SAFETY: non-NULL, NUL-terminated (above).
+                unsafe { CStr::from_ptr(error) }
+                    .to_string_lossy()
+                    .into_owned()
+            });
+        }
+        Err(format!(
+            "the NVIDIA CUDA driver library cannot be loaded ({}): `cuda` needs a machine with \
+             an NVIDIA GPU and its driver installed (libcuda.so.1 on the loader's path: \
+             LD_LIBRARY_PATH). At run time CUDA_PATH names the folder holding \
+             nvvm/libdevice/libdevice.10.bc (a CUDA toolkit, or the nvidia/cuda_nvcc folder of \
+             `scripts/setup-cuda-llvm.sh --runtime`); use `flex` or `ndarray` on a CPU",
+            reasons.join("; ")
+        ))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_missing_driver_is_an_error_that_says_what_to_do() {
+            let message = check_names(&[c"libcuda-that-is-not-there.so.1"]).unwrap_err();
+            assert!(
+                message.contains("libcuda-that-is-not-there.so.1"),
+                "{message}"
+            );
+            assert!(message.contains("NVIDIA"), "{message}");
+            assert!(message.contains("CUDA_PATH"), "{message}");
+        }
+
+        #[test]
+        fn a_library_that_loads_passes() {
+            assert_eq!(check_names(&[c"libcuda-missing.so", c"libc.so.6"]), Ok(()));
         }
     }
 }

@@ -14,6 +14,28 @@ use burn::tensor::Device;
 use esc_models::{BlenderbotSmallConfig, GenerationConfig, generate};
 use train_step::{BATCH, SRC, TGT, TrainStep, ids};
 
+/// The first NVIDIA GPU, after checking that its driver (libcuda.so.1) loads: without it cudarc
+/// panics later, on a runtime thread ("Unable to dynamically load the \"cuda\" shared library").
+#[cfg(feature = "cuda")]
+fn cuda_device() -> Device {
+    #[cfg(unix)]
+    {
+        use std::ffi::{c_char, c_int, c_void};
+        unsafe extern "C" {
+            fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
+        }
+        const RTLD_NOW: c_int = 2;
+        // SAFETY: NUL-terminated names; a loaded library stays loaded (cudarc loads it next).
+        let loads = |name: &std::ffi::CStr| !unsafe { dlopen(name.as_ptr(), RTLD_NOW) }.is_null();
+        assert!(
+            loads(c"libcuda.so.1") || loads(c"libcuda.so"),
+            "the NVIDIA CUDA driver (libcuda.so.1) cannot be loaded: `cuda` needs a machine with an \
+             NVIDIA GPU and its driver (libcuda.so.1 on the loader's path, LD_LIBRARY_PATH)"
+        );
+    }
+    Device::cuda(0)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -32,7 +54,7 @@ fn main() {
         #[allow(deprecated)]
         "ndarray" => Device::ndarray(),
         #[cfg(feature = "cuda")]
-        "cuda" => Device::cuda(0),
+        "cuda" => cuda_device(),
         "flex" => Device::flex(),
         other => {
             panic!("unknown backend {other:?} (flex, ndarray, or cuda with the `cuda` feature)")

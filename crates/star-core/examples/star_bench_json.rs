@@ -13,6 +13,28 @@ use burn::tensor::Device;
 use star_core::StarConfig;
 use workload::{D, N_STRATEGIES, input};
 
+/// The first NVIDIA GPU, after checking that its driver (libcuda.so.1) loads: without it cudarc
+/// panics later, on a runtime thread ("Unable to dynamically load the \"cuda\" shared library").
+#[cfg(feature = "cuda")]
+fn cuda_device() -> Device {
+    #[cfg(unix)]
+    {
+        use std::ffi::{c_char, c_int, c_void};
+        unsafe extern "C" {
+            fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
+        }
+        const RTLD_NOW: c_int = 2;
+        // SAFETY: NUL-terminated names; a loaded library stays loaded (cudarc loads it next).
+        let loads = |name: &std::ffi::CStr| !unsafe { dlopen(name.as_ptr(), RTLD_NOW) }.is_null();
+        assert!(
+            loads(c"libcuda.so.1") || loads(c"libcuda.so"),
+            "the NVIDIA CUDA driver (libcuda.so.1) cannot be loaded: `cuda` needs a machine with an \
+             NVIDIA GPU and its driver (libcuda.so.1 on the loader's path, LD_LIBRARY_PATH)"
+        );
+    }
+    Device::cuda(0)
+}
+
 fn median_ms(reps: usize, mut run: impl FnMut()) -> f64 {
     run();
     run();
@@ -34,7 +56,7 @@ fn device(name: &str) -> Device {
         #[allow(deprecated)]
         "ndarray" => Device::ndarray(),
         #[cfg(feature = "cuda")]
-        "cuda" => Device::cuda(0),
+        "cuda" => cuda_device(),
         other => {
             panic!("unknown device {other:?} (flex, ndarray, or cuda with the `cuda` feature)")
         }
