@@ -23,6 +23,7 @@ pub fn run_experiment(
 ) -> Result<String> {
     std::fs::create_dir_all(out).map_err(|e| crate::train::TrainError::io(out, e))?;
     write_json(&out.join("experiment-base.json"), &plan.base)?;
+    let mut last = None;
     for &seed in &plan.seeds {
         for &arm in &plan.arms {
             let config = plan.config(out, seed, arm)?;
@@ -34,9 +35,14 @@ pub fn run_experiment(
             train_and_evaluate(Some(config), &dir, CheckpointChoice::Last, observer)?;
             let markdown = write_report(out, plan, options)?;
             observer.table(&out.join("experiment.md"), &markdown);
+            last = Some(markdown);
         }
     }
-    write_report(out, plan, options)
+    // The report after the last run is the final one; an empty plan still gets its (empty) report.
+    match last {
+        Some(markdown) => Ok(markdown),
+        None => write_report(out, plan, options),
+    }
 }
 
 /// Writes `experiment.md` (the setting, then [report::markdown]) and `experiment.json` (the
