@@ -77,10 +77,10 @@ pub fn read_jsonl(path: impl AsRef<Path>) -> Result<Vec<Dialog>> {
 /// ```
 ///
 /// # Errors
-/// [`Error::Json`] with the line number, the field errors of a malformed dialog, and
-/// [`Error::EmptyFile`] when no line holds a dialog.
-pub fn parse_jsonl(text: &str) -> Result<Vec<Dialog>> {
-    parse_jsonl_at(text.as_bytes(), &Location::file("<jsonl>"))
+/// [`Error::NotUtf8`] and [`Error::Json`] with the line number, the field errors of a malformed
+/// dialog, and [`Error::EmptyFile`] when no line holds a dialog.
+pub fn parse_jsonl(text: impl AsRef<[u8]>) -> Result<Vec<Dialog>> {
+    parse_jsonl_at(text.as_ref(), &Location::file("<jsonl>"))
 }
 
 /// Reads the original `ESConv.json` (a JSON array of dialogs).
@@ -92,7 +92,30 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Dialog>> {
 pub fn read_original(path: impl AsRef<Path>) -> Result<Vec<Dialog>> {
     let path = path.as_ref();
     let bytes = read_bytes(path)?;
-    parse_original(&bytes, &Location::file(path))
+    parse_original_at(&bytes, &Location::file(path))
+}
+
+/// Parses the original release's JSON array held in memory, as [`read_original`] parses a
+/// file. Errors name the source as `<ESConv.json>` and the dialog index.
+///
+/// # Errors
+/// As [`read_original`], without [`Error::Io`].
+pub fn parse_original(bytes: impl AsRef<[u8]>) -> Result<Vec<Dialog>> {
+    parse_original_at(bytes.as_ref(), &Location::file("<ESConv.json>"))
+}
+
+/// Parses either format held in memory, chosen by [`Format::sniff`] (as [`read_dialogs`]).
+/// Errors name the source as `<dialogs>`.
+///
+/// # Errors
+/// As [`parse_jsonl`] or [`parse_original`].
+pub fn parse_dialogs(bytes: impl AsRef<[u8]>) -> Result<Vec<Dialog>> {
+    let bytes = bytes.as_ref();
+    let location = Location::file("<dialogs>");
+    match Format::sniff(bytes) {
+        Format::Processed => parse_jsonl_at(bytes, &location),
+        Format::Original => parse_original_at(bytes, &location),
+    }
 }
 
 /// Reads either format, chosen by [`Format::sniff`].
@@ -105,7 +128,7 @@ pub fn read_dialogs(path: impl AsRef<Path>) -> Result<Vec<Dialog>> {
     let location = Location::file(path);
     match Format::sniff(&bytes) {
         Format::Processed => parse_jsonl_at(&bytes, &location),
-        Format::Original => parse_original(&bytes, &location),
+        Format::Original => parse_original_at(&bytes, &location),
     }
 }
 
@@ -141,7 +164,7 @@ pub(crate) fn parse_jsonl_at(bytes: &[u8], file: &Location) -> Result<Vec<Dialog
     Ok(dialogs)
 }
 
-fn parse_original(bytes: &[u8], file: &Location) -> Result<Vec<Dialog>> {
+fn parse_original_at(bytes: &[u8], file: &Location) -> Result<Vec<Dialog>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let bad = e.valid_up_to();
         let line_start = bytes[..bad]

@@ -55,7 +55,9 @@ pub use bucket::{BucketSampler, REFERENCE_BUCKET};
 pub use dialog::{Dialog, Speaker, Survey, Turn, normalize_whitespace};
 pub use emotion::{Emotion, UnknownEmotion};
 pub use error::{Error, Location, Record, Result};
-pub use esconv::{Format, parse_jsonl, read_dialogs, read_jsonl, read_original};
+pub use esconv::{
+    Format, parse_dialogs, parse_jsonl, parse_original, read_dialogs, read_jsonl, read_original,
+};
 pub use example::{
     EscExample, ExampleConfig, InputLayout, build_examples, build_examples_with, dialog_examples,
     dialog_examples_with,

@@ -80,9 +80,36 @@ pub trait JsonConfig: DeserializeOwned {
 /// if a value is impossible.
 pub fn load_json_config<T: JsonConfig>(path: impl AsRef<Path>) -> Result<T, Error> {
     let path = path.as_ref();
-    let config: T = read_json(path)?;
+    parse_json_config_at(&read_bytes(path)?, path, Some(path))
+}
+
+/// Parses JSON held in memory into `T` and checks it, as [load_json_config] reads a file.
+/// A parse error names the source `<json>`.
+///
+/// ```
+/// use esc_models::GenerationConfig;
+/// let config: GenerationConfig = esc_models::json_config::parse_json_config(r#"{"num_beams": 4}"#)?;
+/// assert_eq!(config.num_beams, 4);
+/// let err = esc_models::json_config::parse_json_config::<GenerationConfig>(r#"{"num_beams": 0}"#);
+/// assert!(err.unwrap_err().to_string().contains("num_beams"));
+/// # Ok::<(), esc_models::Error>(())
+/// ```
+///
+/// # Errors
+/// [Error::ConfigParse] (with line and column) if it is not valid JSON of the right types,
+/// [Error::InvalidConfig] (with the field) if a value is impossible.
+pub fn parse_json_config<T: JsonConfig>(json: impl AsRef<[u8]>) -> Result<T, Error> {
+    parse_json_config_at(json.as_ref(), Path::new("<json>"), None)
+}
+
+fn parse_json_config_at<T: JsonConfig>(
+    bytes: &[u8],
+    source: &Path,
+    file: Option<&Path>,
+) -> Result<T, Error> {
+    let config: T = parse_json(bytes, source)?;
     config.check().map_err(|e| Error::InvalidConfig {
-        path: Some(path.to_path_buf()),
+        path: file.map(Path::to_path_buf),
         field: e.field,
         expected: e.expected,
     })?;
@@ -95,13 +122,21 @@ pub fn load_json_config<T: JsonConfig>(path: impl AsRef<Path>) -> Result<T, Erro
 /// [Error::Io] or [Error::ConfigParse] (with line and column), both naming the file.
 pub fn read_json<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, Error> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    parse_json(&read_bytes(path)?, path)
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_str(&text).map_err(|source| Error::ConfigParse {
-        path: path.to_path_buf(),
-        source,
+    })
+}
+
+/// `bytes` as JSON (serde_json reports invalid UTF-8 with its line and column).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8], source: &Path) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|source_error| Error::ConfigParse {
+        path: source.to_path_buf(),
+        source: source_error,
     })
 }
 

@@ -60,7 +60,7 @@ pub mod routing;
 
 pub use blenderbot_small::weights::{
     LoadOptions, LoadReport, ShapeMismatch, TensorInfo, export_hf_safetensors, load_burnpack,
-    load_hf, load_hf_with, save_burnpack,
+    load_hf, load_hf_safetensors_bytes, load_hf_with, save_burnpack,
 };
 pub use blenderbot_small::{
     BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, DecoderCache, Seq2SeqOutput,

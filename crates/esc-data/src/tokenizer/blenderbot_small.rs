@@ -23,7 +23,7 @@ use super::bpe::{END_OF_WORD, Merges, Symbol};
 use super::error::TokenizerError;
 use super::pretokenize::{pieces, words};
 use super::pystr::{py_lower, py_strip};
-use super::vocab_files::{parse_merges, parse_vocab, read_utf8};
+use super::vocab_files::{parse_merges, parse_vocab, read_utf8, utf8};
 use super::{SpecialTokens, Tokenize};
 use crate::Strategy;
 
@@ -138,6 +138,31 @@ impl BlenderbotSmallTokenizer {
         let vocab_entries = parse_vocab(&read_utf8(vocab)?, vocab)?;
         let merge_pairs = parse_merges(&read_utf8(merges)?, merges)?;
         Self::from_parts(vocab_entries, &merge_pairs, vocab)
+    }
+
+    /// Builds from the contents of `vocab.json` and `merges.txt` held in memory, as
+    /// [`from_files`](Self::from_files) reads them. Errors name the sources `<vocab.json>` and
+    /// `<merges.txt>`.
+    ///
+    /// ```
+    /// use esc_data::{BlenderbotSmallTokenizer, Tokenize};
+    /// let vocab = r#"{"__start__": 0, "__end__": 1, "__unk__": 2, "__null__": 3, "hi": 4}"#;
+    /// let merges = "#version: 0.2\nh i</w>\n";
+    /// let tokenizer = BlenderbotSmallTokenizer::from_bytes(vocab, merges)?;
+    /// assert_eq!(tokenizer.encode("hi"), vec![4]);
+    /// # Ok::<(), esc_data::TokenizerError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_files`](Self::from_files), without the I/O errors.
+    pub fn from_bytes(
+        vocab: impl AsRef<[u8]>,
+        merges: impl AsRef<[u8]>,
+    ) -> Result<Self, TokenizerError> {
+        let (vocab_path, merges_path) = (Path::new("<vocab.json>"), Path::new("<merges.txt>"));
+        let vocab_entries = parse_vocab(utf8(vocab.as_ref(), vocab_path)?, vocab_path)?;
+        let merge_pairs = parse_merges(utf8(merges.as_ref(), merges_path)?, merges_path)?;
+        Self::from_parts(vocab_entries, &merge_pairs, vocab_path)
     }
 
     /// Builds from parsed parts; `vocab_path` only names the file in errors.

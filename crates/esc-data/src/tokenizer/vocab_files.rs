@@ -11,9 +11,14 @@ use super::pystr::is_py_space;
 /// Reads a file as UTF-8, naming the first line with an invalid byte.
 pub(crate) fn read_utf8(path: &Path) -> Result<String, TokenizerError> {
     let bytes = std::fs::read(path).map_err(|e| TokenizerError::io(path, e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..valid]
+    utf8(&bytes, path).map(str::to_owned)
+}
+
+/// `bytes` as UTF-8; `path` names the source in the error, with the line of the first invalid
+/// byte.
+pub(crate) fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, TokenizerError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
             .count();

@@ -13,7 +13,7 @@ use crate::config_fields;
 use crate::error::Error;
 use crate::json_config::{
     InvalidField, JsonConfig, check_dropouts, check_ids_below, check_positive,
-    check_positive_numbers, load_json_config,
+    check_positive_numbers, load_json_config, parse_json_config,
 };
 
 /// Hyper-parameters of a BERT encoder (HF `config.json` keys).
@@ -113,6 +113,16 @@ impl BertConfig {
     /// all name the file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         load_json_config(path)
+    }
+
+    /// Parses an HF `config.json` held in memory and validates it, as [BertConfig::load] reads a
+    /// file.
+    ///
+    /// # Errors
+    /// [Error::ConfigParse] (with line and column, naming the source `<json>`) if it is not valid
+    /// JSON of the right types, [Error::InvalidConfig] if a value is impossible or unsupported.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, Error> {
+        parse_json_config(json)
     }
 
     /// Checks that the values describe a model that can be built.

@@ -13,6 +13,7 @@ use crate::config_fields;
 use crate::error::Error;
 use crate::json_config::{
     InvalidField, JsonConfig, check_dropouts, check_ids_below, check_positive, load_json_config,
+    parse_json_config,
 };
 
 /// Hyper-parameters of a BlenderBot-Small encoder-decoder (HF `config.json` keys).
@@ -212,6 +213,15 @@ impl BlenderbotSmallConfig {
     /// valid JSON of the right types, [Error::InvalidConfig] if a value is impossible; all name the file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         load_json_config(path)
+    }
+
+    /// Parses an HF `config.json` held in memory and validates it, as [BlenderbotSmallConfig::load] reads a file.
+    ///
+    /// # Errors
+    /// [Error::ConfigParse] (with line and column, naming the source `<json>`) if it is not valid
+    /// JSON of the right types, [Error::InvalidConfig] if a value is impossible.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, Error> {
+        parse_json_config(json)
     }
 
     /// Writes the configuration as JSON (HF key names plus `scale_decoder_embedding`).

@@ -202,33 +202,16 @@ pub fn load_hf_with<M: Module>(
     options: &LoadOptions,
 ) -> Result<LoadReport, Error> {
     let path = path.as_ref();
-    let model_tensors = tensor_infos(&model.collect(None, None, false));
-    // A file that stores the shared matrix only under a tied alias is re-opened with that alias
-    // mapped to `model.shared.weight`.
-    let alias_remap = |alias: &str| {
-        (
-            format!("^{}$", regex_escape(alias)),
-            "model.shared.weight".to_string(),
-        )
-    };
     let report = match HfFormat::of(path)? {
         HfFormat::Safetensors => {
-            let err = |source| Error::Safetensors {
-                path: path.to_path_buf(),
-                source,
-            };
-            let mut store = hf_safetensors_store(path);
-            if let Some(alias) = shared_alias(&store.keys().map_err(err)?) {
-                let (from, to) = alias_remap(alias);
-                store = hf_safetensors_store(path).with_key_remapping(from, to);
-            }
-            apply_store(model, &mut store, &model_tensors).map_err(err)?
+            read_safetensors(model, || SafetensorsStore::from_file(path), path)?
         }
         HfFormat::Pytorch => {
             let err = |source| Error::Pytorch {
                 path: path.to_path_buf(),
                 source,
             };
+            let model_tensors = tensor_infos(&model.collect(None, None, false));
             let mut store = hf_pytorch_store(path);
             if let Some(alias) = shared_alias(&store.keys().map_err(err)?) {
                 let (from, to) = alias_remap(alias);
@@ -237,6 +220,64 @@ pub fn load_hf_with<M: Module>(
             apply_store(model, &mut store, &model_tensors).map_err(err)?
         }
     };
+    accept_report(report, options, path)
+}
+
+/// Loads HF `.safetensors` weights held in memory into `model`, as [load_hf_with] loads a file
+/// (PyTorch pickles can only be read from a file). Errors name the source `<safetensors>`.
+///
+/// # Errors
+/// [Error::Safetensors] for unreadable bytes, [Error::IncompatibleWeights] (carrying the full
+/// [LoadReport]) when the weights do not fit, except for what `options` allows.
+pub fn load_hf_safetensors_bytes<M: Module>(
+    model: &mut M,
+    bytes: &[u8],
+    options: &LoadOptions,
+) -> Result<LoadReport, Error> {
+    let source = Path::new("<safetensors>");
+    let report = read_safetensors(
+        model,
+        || SafetensorsStore::from_bytes(Some(bytes.to_vec())),
+        source,
+    )?;
+    accept_report(report, options, source)
+}
+
+/// Applies a safetensors store (made by `open`, HF layout) to `model`; a file that stores the
+/// shared matrix only under a tied alias is re-opened with that alias mapped to
+/// `model.shared.weight`. `source` names the file in errors.
+fn read_safetensors<M: Module>(
+    model: &mut M,
+    open: impl Fn() -> SafetensorsStore,
+    source: &Path,
+) -> Result<LoadReport, Error> {
+    let model_tensors = tensor_infos(&model.collect(None, None, false));
+    let err = |error| Error::Safetensors {
+        path: source.to_path_buf(),
+        source: error,
+    };
+    let mut store = hf_safetensors(open());
+    if let Some(alias) = shared_alias(&store.keys().map_err(err)?) {
+        let (from, to) = alias_remap(alias);
+        store = hf_safetensors(open()).with_key_remapping(from, to);
+    }
+    apply_store(model, &mut store, &model_tensors).map_err(err)
+}
+
+/// The regex remapping of a tied alias onto `model.shared.weight`.
+fn alias_remap(alias: &str) -> (String, String) {
+    (
+        format!("^{}$", regex_escape(alias)),
+        "model.shared.weight".to_string(),
+    )
+}
+
+/// `Ok(report)` when what it lists as missing, mismatched or unused is within `options`.
+fn accept_report(
+    report: LoadReport,
+    options: &LoadOptions,
+    path: &Path,
+) -> Result<LoadReport, Error> {
     let missing_ok =
         options.allow_missing || report.missing.iter().all(|t| t.name == "final_logits_bias");
     let mismatch_ok = options.allow_mismatched || report.mismatched.is_empty();
@@ -283,7 +324,12 @@ impl HfFormat {
 /// A safetensors file read the HF way: PyTorch layout (transposed linears), partial, the
 /// shapes checked by the report rather than by the store.
 pub(crate) fn hf_safetensors_store(path: &Path) -> SafetensorsStore {
-    SafetensorsStore::from_file(path)
+    hf_safetensors(SafetensorsStore::from_file(path))
+}
+
+/// `store` set to read the HF way (as [hf_safetensors_store]).
+fn hf_safetensors(store: SafetensorsStore) -> SafetensorsStore {
+    store
         .with_from_adapter(PyTorchToBurnAdapter)
         .validate(false)
         .allow_partial(true)

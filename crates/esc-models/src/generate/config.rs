@@ -8,6 +8,7 @@ use crate::config_fields;
 use crate::error::Error;
 use crate::json_config::{
     InvalidField, JsonConfig, check_ids_below, check_positive_numbers, load_json_config,
+    parse_json_config,
 };
 
 /// Decoding settings (HF `generation_config.json` / `generate(**kwargs)` key names; unknown keys
@@ -150,6 +151,15 @@ impl GenerationConfig {
     /// file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         load_json_config(path)
+    }
+
+    /// Parses a `generation_config.json` held in memory and validates it, as [GenerationConfig::load] reads a file.
+    ///
+    /// # Errors
+    /// [Error::ConfigParse] (with line and column, naming the source `<json>`) if it is not valid
+    /// JSON of the right types, [Error::InvalidConfig] if a value is impossible.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, Error> {
+        parse_json_config(json)
     }
 
     /// Checks the values.
