@@ -22,7 +22,7 @@ use star_esc::esc_data::{
     Tokenize, Turn, dialog_examples_with,
 };
 use star_esc::esc_models::{GenerationConfig, ResponseExpert};
-use star_esc::train::{CheckpointChoice, TrainedRun, run_knowledge_source};
+use star_esc::train::{CheckpointChoice, DeviceKind, TrainedRun, run_knowledge_source};
 
 #[derive(Parser, Debug)]
 #[command(about = "Chat with a trained BlenderBot-Joint (+ STAR) run")]
@@ -36,6 +36,9 @@ struct Args {
     /// Sampling seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Where to run: flex, ndarray or cuda. Default: the device the run trained on.
+    #[arg(long)]
+    device: Option<DeviceKind>,
 }
 
 fn turn(speaker: Speaker, text: &str, strategy: Option<Strategy>) -> Turn {
@@ -53,9 +56,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let run = TrainedRun::open_on_run_device(&args.checkpoint, CheckpointChoice::Best)
-        .with_context(|| format!("opening the run {}", args.checkpoint.display()))?;
-    let device = run.config.device.device()?;
+    let opened = match args.device {
+        Some(kind) => TrainedRun::open(&args.checkpoint, CheckpointChoice::Best, &kind.device()?),
+        None => TrainedRun::open_on_run_device(&args.checkpoint, CheckpointChoice::Best),
+    };
+    let run = opened.with_context(|| format!("opening the run {}", args.checkpoint.display()))?;
+    let device = args.device.unwrap_or(run.config.device).device()?;
     let config = run.config.clone();
     let examples = ExampleConfig::new()
         .with_max_input_len(config.max_input_len)

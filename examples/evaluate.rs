@@ -17,7 +17,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use star_esc::esc_data::{load_splits, sample_splits};
 use star_esc::train::{
-    BertScoreSettings, CheckpointChoice, EvalOptions, RunData, TrainedRun, evaluate, table_markdown,
+    BertScoreSettings, CheckpointChoice, DeviceKind, EvalOptions, RunData, TrainedRun, evaluate,
+    table_markdown,
 };
 
 #[derive(Parser, Debug)]
@@ -38,6 +39,10 @@ struct Args {
     /// Output folder. Default: `<checkpoint>/test-epoch-N`.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Where to evaluate: flex, ndarray or cuda. Default: the device the run trained on (a run
+    /// trained on a GPU evaluates on a CPU with `--device flex`).
+    #[arg(long)]
+    device: Option<DeviceKind>,
     /// Sampling seed. Default: the run's.
     #[arg(long)]
     seed: Option<u64>,
@@ -67,9 +72,12 @@ fn run(args: Args) -> Result<()> {
         ),
     };
     let start = Instant::now();
-    let run = TrainedRun::open_on_run_device(&args.checkpoint, choice)
-        .with_context(|| format!("opening the run {}", args.checkpoint.display()))?;
-    let device = run.config.device.device()?;
+    let opened = match args.device {
+        Some(kind) => TrainedRun::open(&args.checkpoint, choice, &kind.device()?),
+        None => TrainedRun::open_on_run_device(&args.checkpoint, choice),
+    };
+    let run = opened.with_context(|| format!("opening the run {}", args.checkpoint.display()))?;
+    let device = args.device.unwrap_or(run.config.device).device()?;
     let data_dir = args.data.clone().or(run.config.data.clone());
     let splits = match &data_dir {
         Some(dir) => load_splits(dir)?,

@@ -99,6 +99,22 @@ impl DeviceKind {
     }
 }
 
+impl std::str::FromStr for DeviceKind {
+    type Err = String;
+
+    /// `flex`, `ndarray` or `cuda` (any case), as in `config.json`; e.g. for a `--device` option.
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "flex" => Ok(DeviceKind::Flex),
+            "ndarray" => Ok(DeviceKind::Ndarray),
+            "cuda" => Ok(DeviceKind::Cuda),
+            _ => Err(format!(
+                "unknown device {text:?}: expected flex, ndarray or cuda"
+            )),
+        }
+    }
+}
+
 /// Whether the NVIDIA driver library that cudarc loads at run time can be loaded here.
 #[cfg(all(feature = "cuda", unix))]
 pub(crate) mod cuda_driver {
@@ -516,5 +532,24 @@ impl JsonConfig for TrainConfig {
                 .map_err(|e| InvalidField::new("head", format!("a valid Emstremo head: {e}")))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod device_kind_tests {
+    use super::DeviceKind;
+
+    #[test]
+    fn device_names_parse_as_in_config_json() {
+        for kind in [DeviceKind::Flex, DeviceKind::Ndarray, DeviceKind::Cuda] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json.trim_matches('"').parse::<DeviceKind>(), Ok(kind));
+        }
+        assert_eq!(" CUDA ".parse::<DeviceKind>(), Ok(DeviceKind::Cuda));
+        let err = "gpu".parse::<DeviceKind>().unwrap_err();
+        assert!(
+            err.contains("\"gpu\"") && err.contains("flex, ndarray or cuda"),
+            "{err}"
+        );
     }
 }
