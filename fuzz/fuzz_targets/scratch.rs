@@ -1,5 +1,5 @@
-//! Shared by the targets (included with `#[path]`): the readers take paths, so each input is
-//! written to a per-process scratch file first.
+//! For the targets whose reader takes a path only (PyTorch pickles: burn-store opens them by
+//! path), included with `#[path]`: each input is written to a per-process scratch file first.
 
 use std::path::PathBuf;
 
