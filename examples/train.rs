@@ -26,6 +26,7 @@ use clap::Parser;
 use progress::ConsoleProgress;
 use star_esc::experiment::{
     self, ComparePlan, ExperimentPlan, report::ReportOptions, run_comparison, run_experiment,
+    write_report,
 };
 use star_esc::train::table_markdown;
 
@@ -60,7 +61,11 @@ fn run(args: Args) -> Result<()> {
                 resamples: args.resamples,
                 seed: 0,
             };
-            let markdown = run_experiment(&plan, &args.out, options, &mut progress)?;
+            let markdown = if args.report_only {
+                write_report(&args.out, &plan, options)?
+            } else {
+                run_experiment(&plan, &args.out, options, &mut progress)?
+            };
             println!("\n{markdown}");
         }
         (false, true) => {

@@ -217,6 +217,10 @@ pub struct Args {
     /// With `--experiment`: bootstrap resamples of the paired tests.
     #[arg(long, default_value_t = 1000)]
     pub resamples: usize,
+    /// With `--experiment`: train nothing, only write the report of the runs in `--out` that
+    /// have finished (e.g. while other processes are still training some of them).
+    #[arg(long, requires = "experiment")]
+    pub report_only: bool,
 }
 
 impl Args {
