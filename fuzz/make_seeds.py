@@ -135,7 +135,7 @@ bert_keys = ["hidden_size", "num_hidden_layers", "num_attention_heads", "interme
 dictionary("model_config", JSON_TOKENS + [f"\"{k}\"" for k in bbs_keys + bert_keys] + ["0.1", "512", "1e-12"])
 
 # generation_config
-gen_keys = ["max_length", "max_new_tokens", "min_length", "do_sample", "num_beams", "temperature", "top_k",
+gen_keys = ["max_length", "max_new_tokens", "min_length", "min_new_tokens", "do_sample", "num_beams", "temperature", "top_k",
             "top_p", "repetition_penalty", "no_repeat_ngram_size", "encoder_no_repeat_ngram_size",
             "bad_words_ids", "length_penalty", "early_stopping", "forced_eos_token_id", "eos_token_id",
             "pad_token_id", "decoder_start_token_id"]

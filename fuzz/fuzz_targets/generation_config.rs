@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
     // Keep each run short: the lengths are what the search loop iterates over.
     config.max_length = config.max_length.min(8);
     config.max_new_tokens = config.max_new_tokens.map(|n| n.min(7));
+    config.min_new_tokens = config.min_new_tokens.map(|n| n.min(7));
     config.num_beams = config.num_beams.min(4);
     let device = Device::flex();
     let ids = Tensor::<2, Int>::from_ints([[5, 17, 33, 2], [7, 2, 0, 0]], &device);

@@ -142,6 +142,42 @@ fn max_new_tokens_stops_after_exactly_n_new_tokens() {
     assert_eq!(invalid_field(&err), Some("max_new_tokens"), "{err}");
 }
 
+/// HF `_prepare_generated_length`: `min_new_tokens` becomes `min_length = 1 + min_new_tokens`
+/// after the decoder start token, and wins over `min_length`.
+#[test]
+fn min_new_tokens_is_min_length_after_the_start_token() {
+    let device = Device::flex();
+    let model = tiny_model(&device);
+    for num_beams in [1, 3] {
+        let mut by_n: Vec<Vec<Vec<u32>>> = Vec::new();
+        for n in [0, 3, 7] {
+            let base = GenerationConfig {
+                num_beams,
+                ..GenerationConfig::greedy(12)
+            };
+            let by_min_length = GenerationConfig {
+                min_length: 1 + n,
+                ..base.clone()
+            };
+            let by_min_new_tokens = GenerationConfig {
+                min_length: 100,
+                min_new_tokens: Some(n),
+                ..base
+            };
+            let expected = greedy_rows(&model, &by_min_length, &device).unwrap();
+            let rows = greedy_rows(&model, &by_min_new_tokens, &device).unwrap();
+            assert_eq!(rows, expected, "beams {num_beams}, n {n}");
+            for row in &rows {
+                let eos = row.iter().position(|&t| t == 2).unwrap_or(row.len());
+                assert!(
+                    eos > n,
+                    "EOS after {eos} tokens, min_new_tokens {n}: {row:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn greedy_and_beam_search_need_no_rng() {
     let device = Device::flex();

@@ -13,8 +13,9 @@ use crate::json_config::{
 
 /// Decoding settings (HF `generation_config.json` / `generate(**kwargs)` key names; unknown keys
 /// are ignored). `max_length` and `min_length` count decoder tokens **including** the start token
-/// (the whole decoder prefix), as HF does for encoder-decoder models; `max_new_tokens` counts only
-/// the tokens generated after the prefix and, when set, replaces `max_length`.
+/// (the whole decoder prefix), as HF does for encoder-decoder models; `max_new_tokens` and
+/// `min_new_tokens` count only the tokens generated after the prefix and, when set, replace
+/// `max_length` / `min_length`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GenerationConfig {
@@ -26,8 +27,13 @@ pub struct GenerationConfig {
     /// `max_length`, which becomes `prefix length + max_new_tokens` (HF `_prepare_generated_length`).
     /// HF default: none.
     pub max_new_tokens: Option<usize>,
-    /// EOS is banned while the output is shorter than this (start token included). HF default: 0.
+    /// EOS is banned while the output is shorter than this (start token included). Ignored when
+    /// `min_new_tokens` is set. HF default: 0.
     pub min_length: usize,
+    /// EOS is banned until this many tokens follow the decoder prefix. When set it takes
+    /// precedence over `min_length`, which becomes `prefix length + min_new_tokens` (HF
+    /// `_prepare_generated_length`). HF default: none.
+    pub min_new_tokens: Option<usize>,
     /// Sample (`true`) or take the arg-max / beam search (`false`). HF default: `false`.
     pub do_sample: bool,
     /// Beams; 1 = greedy or sampling. HF default: 1.
@@ -69,6 +75,7 @@ impl Default for GenerationConfig {
             max_length: 20,
             max_new_tokens: None,
             min_length: 0,
+            min_new_tokens: None,
             do_sample: false,
             num_beams: 1,
             temperature: 1.0,
@@ -117,6 +124,22 @@ impl GenerationConfig {
     pub fn max_length_for(&self, prefix_len: usize) -> usize {
         self.max_new_tokens
             .map_or(self.max_length, |n| prefix_len + n)
+    }
+
+    /// The minimum length (EOS banned below it) of a decoder sequence that starts with
+    /// `prefix_len` tokens, prefix included: `prefix_len + min_new_tokens` when that is set, else
+    /// `min_length`.
+    ///
+    /// ```
+    /// use esc_models::GenerationConfig;
+    /// let config = GenerationConfig { min_length: 5, ..GenerationConfig::greedy(20) };
+    /// assert_eq!(config.min_length_for(2), 5);
+    /// let config = GenerationConfig { min_new_tokens: Some(5), ..config };
+    /// assert_eq!(config.min_length_for(2), 7);
+    /// ```
+    pub fn min_length_for(&self, prefix_len: usize) -> usize {
+        self.min_new_tokens
+            .map_or(self.min_length, |n| prefix_len + n)
     }
 
     /// The STAR paper's decoding: sampling with temperature 0.7, top-k 30, top-p 0.3, repetition

@@ -107,7 +107,8 @@ pub(crate) fn uniform<R: Rng + ?Sized>(rng: &mut R) -> impl FnMut() -> f32 + '_ 
 }
 
 /// What [generate_with] and [generate_with_sampled] share: checks `config`, turns
-/// `max_new_tokens` into a `max_length` for these prefixes, then runs the search.
+/// `max_new_tokens` / `min_new_tokens` into `max_length` / `min_length` for these prefixes, then
+/// runs the search.
 pub(crate) fn run<D: StepDecoder>(
     decoder: &mut D,
     prefixes: Vec<Vec<u32>>,
@@ -124,10 +125,13 @@ pub(crate) fn run<D: StepDecoder>(
         "prefixes must have one length"
     );
     assert_eq!(encoder_ids.len(), prefixes.len(), "encoder_ids batch size");
-    // HF `_prepare_generated_length`: `max_new_tokens` becomes `max_length` for this prefix.
+    // HF `_prepare_generated_length`: `max_new_tokens` / `min_new_tokens` become `max_length` /
+    // `min_length` for this prefix.
     let config = GenerationConfig {
         max_length: config.max_length_for(t0),
         max_new_tokens: None,
+        min_length: config.min_length_for(t0),
+        min_new_tokens: None,
         ..config.clone()
     };
     let tables: Vec<Option<NgramTable>> = encoder_ids
