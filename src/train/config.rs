@@ -67,21 +67,15 @@ impl DeviceKind {
     /// this build does not have.
     #[allow(deprecated)] // ndarray is deprecated in burn 0.22 but kept: our users named it
     pub fn device(self) -> Result<Device> {
-        let missing = |feature: &str| TrainError::InvalidConfig {
-            field: "device",
-            message: format!(
-                "this build has no {feature} backend: rebuild with `--features {feature}`"
-            ),
-        };
         match self {
             #[cfg(feature = "flex")]
             DeviceKind::Flex => Ok(Device::flex()),
             #[cfg(not(feature = "flex"))]
-            DeviceKind::Flex => Err(missing("flex")),
+            DeviceKind::Flex => Err(missing_backend("flex")),
             #[cfg(feature = "ndarray")]
             DeviceKind::Ndarray => Ok(Device::ndarray()),
             #[cfg(not(feature = "ndarray"))]
-            DeviceKind::Ndarray => Err(missing("ndarray")),
+            DeviceKind::Ndarray => Err(missing_backend("ndarray")),
             #[cfg(feature = "cuda")]
             DeviceKind::Cuda => {
                 // Without the driver, cubecl panics on a runtime thread at the first tensor
@@ -94,8 +88,19 @@ impl DeviceKind {
                 Ok(Device::cuda(0))
             }
             #[cfg(not(feature = "cuda"))]
-            DeviceKind::Cuda => Err(missing("cuda")),
+            DeviceKind::Cuda => Err(missing_backend("cuda")),
         }
+    }
+}
+
+/// The error for a backend this build was compiled without.
+#[allow(dead_code)] // unused in a build with every backend feature
+fn missing_backend(feature: &str) -> TrainError {
+    TrainError::InvalidConfig {
+        field: "device",
+        message: format!(
+            "this build has no {feature} backend: rebuild with `--features {feature}`"
+        ),
     }
 }
 

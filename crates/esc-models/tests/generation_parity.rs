@@ -146,14 +146,20 @@ fn max_new_tokens_stops_after_exactly_n_new_tokens() {
 /// after the decoder start token, and wins over `min_length`.
 #[test]
 fn min_new_tokens_is_min_length_after_the_start_token() {
+    const EOS: u32 = 30;
     let device = Device::flex();
     let model = tiny_model(&device);
     for num_beams in [1, 3] {
         let mut by_n: Vec<Vec<Vec<u32>>> = Vec::new();
         for n in [0, 3, 7] {
+            // The random tiny model never picks its EOS (2); token 30, which it picks early in
+            // both rows, plays EOS here so that the minimum length changes the rows.
             let base = GenerationConfig {
                 num_beams,
-                ..GenerationConfig::greedy(12)
+                repetition_penalty: 1.5,
+                no_repeat_ngram_size: 2,
+                eos_token_id: Some(EOS),
+                ..GenerationConfig::greedy(14)
             };
             let by_min_length = GenerationConfig {
                 min_length: 1 + n,
@@ -168,13 +174,16 @@ fn min_new_tokens_is_min_length_after_the_start_token() {
             let rows = greedy_rows(&model, &by_min_new_tokens, &device).unwrap();
             assert_eq!(rows, expected, "beams {num_beams}, n {n}");
             for row in &rows {
-                let eos = row.iter().position(|&t| t == 2).unwrap_or(row.len());
+                let eos = row.iter().position(|&t| t == EOS).unwrap_or(row.len());
                 assert!(
                     eos > n,
                     "EOS after {eos} tokens, min_new_tokens {n}: {row:?}"
                 );
             }
+            by_n.push(rows);
         }
+        // The setting matters for this model (it emits EOS early when allowed to).
+        assert_ne!(by_n[0], by_n[2], "beams {num_beams}");
     }
 }
 
