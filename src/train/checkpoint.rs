@@ -348,7 +348,9 @@ pub fn prune_checkpoints(run_dir: &Path, best: Option<usize>, keep_last: usize) 
 /// [TrainError::Io] or [TrainError::Json].
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| TrainError::json(path, e))?;
-    let tmp = path.with_extension("json.tmp");
+    // One temporary name per process: experiment processes that share a folder (seeds or arms
+    // side by side) write the same files, and a shared name let one rename the other's away.
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(|e| TrainError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
 }
