@@ -2,25 +2,12 @@
 //! one drives generation on the tiny fixture model without panicking.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "fixture.rs"]
+mod fixture;
 
 use burn::tensor::{Device, Int, Tensor};
-use esc_models::{
-    BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, GenerationConfig,
-};
+use esc_models::GenerationConfig;
 use libfuzzer_sys::fuzz_target;
-
-fn model() -> &'static BlenderbotSmallForConditionalGeneration {
-    static MODEL: OnceLock<BlenderbotSmallForConditionalGeneration> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../crates/esc-models/tests/fixtures/tiny_bbs");
-        let config = BlenderbotSmallConfig::load(dir.join("config.json")).expect("fixture config");
-        let mut model = config.init(&Device::flex());
-        esc_models::load_hf(&mut model, dir.join("model.safetensors")).expect("fixture weights");
-        model
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(mut config) = GenerationConfig::from_json(data) else {
@@ -35,5 +22,5 @@ fuzz_target!(|data: &[u8]| {
     let ids = Tensor::<2, Int>::from_ints([[5, 17, 33, 2], [7, 2, 0, 0]], &device);
     let mask = ids.clone().equal_elem(0);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
-    let _ = esc_models::generate_sampled(model(), ids, mask, &config, &mut rng);
+    let _ = esc_models::generate_sampled(fixture::tiny_model(), ids, mask, &config, &mut rng);
 });

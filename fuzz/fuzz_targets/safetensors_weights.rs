@@ -2,24 +2,14 @@
 //! give a typed error (unreadable header, truncated data, wrong architecture).
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "fixture.rs"]
+mod fixture;
 
-use burn::tensor::Device;
-use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration, LoadOptions};
+use esc_models::LoadOptions;
 use libfuzzer_sys::fuzz_target;
 
-fn model() -> &'static BlenderbotSmallForConditionalGeneration {
-    static MODEL: OnceLock<BlenderbotSmallForConditionalGeneration> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../crates/esc-models/tests/fixtures/tiny_bbs");
-        let config = BlenderbotSmallConfig::load(dir.join("config.json")).expect("fixture config");
-        config.init(&Device::flex())
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
-    let mut model = model().clone();
+    let mut model = fixture::tiny_model().clone();
     // Lenient on the first byte's low bit, so both the strict and the tolerant paths run.
     let options = if data.first().is_some_and(|b| b & 1 == 1) {
         LoadOptions {
