@@ -83,6 +83,8 @@ fn kernels(c: &mut Criterion, device: &Device, mode: &str) {
 }
 
 fn star_kernels(c: &mut Criterion) {
+    // What the `train` binary does (BENCHMARKS.md, "allocator").
+    star_esc::star_core::tune_allocator();
     kernels(c, &Device::flex(), "inference");
     kernels(c, &Device::flex().autodiff(), "train");
 }

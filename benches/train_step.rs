@@ -14,6 +14,8 @@ use star_esc::esc_models::BlenderbotSmallConfig;
 use train_step::{BATCH, TrainStep};
 
 fn bench_train_step(c: &mut Criterion) {
+    // What the `train` binary does (BENCHMARKS.md, "allocator").
+    star_esc::star_core::tune_allocator();
     let device = Device::flex();
     device.seed(0);
     let mut step = TrainStep::new(&BlenderbotSmallConfig::small(), &device);

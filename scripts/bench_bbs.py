@@ -5,7 +5,9 @@ Measures, for the "small" (d 256, 4+4 layers, ffn 1024) and the 90M configuratio
 - a training step (forward + backward + AdamW step), batch 8, encoder 160 / decoder 40 tokens;
 - greedy KV-cached generation of exactly 40 new tokens, batch 1 and 16.
 PyTorch runs with 2 threads; the Rust side is `cargo run --release -p esc-models --example bench_bbs`
-(run with RAYON_NUM_THREADS=2). Prints medians and the ratio Rust time / PyTorch time (< 1 = Rust faster).
+(run with RAYON_NUM_THREADS=2). Prints medians, the ratio Rust time / PyTorch time (< 1 = Rust faster)
+and the speed PyTorch time / Rust time (> 1 = Rust faster), and for the training step the same per
+phase (forward, loss, backward, optimizer).
 
 Run from the repository root, with no other build running:
     CARGO_TARGET_DIR=/root/.cache/star-esc-target /work/venv/bin/python scripts/bench_bbs.py [small|90m ...]
@@ -27,6 +29,7 @@ from transformers import BlenderbotSmallConfig, BlenderbotSmallForConditionalGen
 print(f"# transformers {transformers.__version__}, torch {torch.__version__}", flush=True)
 torch.set_num_threads(2)
 SRC, TGT, REPEATS = 160, 40, 3
+PHASES = ("forward", "loss", "backward", "optimizer")
 
 
 def config(which):
@@ -49,20 +52,28 @@ def torch_bench(which):
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=3e-5, weight_decay=0.01)
     results = []
-    times = []
+    phases = []
     b = 8
     for i in range(REPEATS + 1):
         inp = torch.randint(4, cfg.vocab_size, (b, SRC))
         dec = torch.randint(4, cfg.vocab_size, (b, TGT))
         labels = torch.randint(4, cfg.vocab_size, (b, TGT))
         t0 = time.perf_counter()
-        out = model(input_ids=inp, attention_mask=torch.ones_like(inp), decoder_input_ids=dec, labels=labels)
-        out.loss.backward()
+        logits = model(input_ids=inp, attention_mask=torch.ones_like(inp), decoder_input_ids=dec).logits
+        t1 = time.perf_counter()
+        # The loss transformers computes when given `labels` (token mean over the whole batch).
+        loss = torch.nn.functional.cross_entropy(logits.view(-1, cfg.vocab_size), labels.view(-1))
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
         opt.step()
         opt.zero_grad()
+        t4 = time.perf_counter()
         if i > 0:
-            times.append(time.perf_counter() - t0)
-    results.append(dict(what="train_step", batch=b, seconds=statistics.median(times)))
+            phases.append((t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0))
+    phase = {name: statistics.median(p[j] for p in phases) for j, name in enumerate(PHASES)}
+    results.append(dict(what="train_step", batch=b, seconds=statistics.median(p[4] for p in phases),
+                        phases=phase))
     model.eval()
     for b in (1, 16):
         times = []
@@ -101,14 +112,22 @@ def main():
                        check=True)
     which_list = args.which
     for which in which_list:
-        torch_res = {(r["what"], r["batch"]): r["seconds"] for r in torch_bench(which)}
-        for (what, b), s in torch_res.items():
-            print(f"{which:5} {what:10} batch {b:2}  torch      {s:8.3f} s")
+        torch_list = torch_bench(which)
+        torch_res = {(r["what"], r["batch"]): r for r in torch_list}
+        for r in torch_list:
+            print(f"{which:5} {r['what']:10} batch {r['batch']:2}  torch      {r['seconds']:8.3f} s")
         for backend in args.backends.split(","):
             for r in rust_bench(which, backend, args.rust_bin):
                 t = torch_res[(r["what"], r["batch"])]
+                # speed = torch time / our time: > 1 means ours is faster.
                 print(f"{which:5} {r['what']:10} batch {r['batch']:2}  {backend:10} {r['seconds']:8.3f} s"
-                      f"  ratio rust/torch {r['seconds'] / t:5.2f}")
+                      f"  ratio rust/torch {r['seconds'] / t['seconds']:5.2f}"
+                      f"  speed {t['seconds'] / r['seconds']:5.2f}x")
+                # Where a training step's time goes, phase by phase (flex is eager; torch on the CPU too).
+                for name in PHASES if "phases" in r and "phases" in t else ():
+                    ours, theirs = r["phases"][name], t["phases"][name]
+                    print(f"{which:5}   {name:9}            torch {theirs * 1e3:7.1f} ms  {backend} "
+                          f"{ours * 1e3:7.1f} ms  speed {theirs / ours:5.2f}x")
 
 
 if __name__ == "__main__":

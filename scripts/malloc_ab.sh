@@ -2,7 +2,7 @@
 # A/B of glibc malloc settings on a short `train` run: glibc's defaults (STAR_ESC_MALLOC_DEFAULTS=1
 # turns off the binaries' own setting; no MALLOC_* variable, since setting one also turns off glibc's
 # dynamic mmap threshold) against the 1 GiB heap growth the example binaries set themselves
-# (examples/common/allocator.rs). Runs each twice, alternating, and prints the training times.
+# (`star_core::tune_allocator`). Runs each twice, alternating, and prints the training times.
 #
 #   scripts/malloc_ab.sh TRAIN_BINARY [DATA_DIR] [PRESET]
 #

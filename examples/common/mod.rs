@@ -1,13 +1,11 @@
 //! What the examples share: the allocator settings and how a failed run is reported.
 
-mod allocator;
-
 use std::process::ExitCode;
 
-/// Runs `main` (after [allocator::tune]), printing an error as one chain of causes
+/// Runs `main` (after [star_esc::star_core::tune_allocator]), printing an error as one chain of causes
 /// (`error: ...: ...`) without a backtrace, and turning it into a failing exit code.
 pub fn report(main: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
-    allocator::tune();
+    star_esc::star_core::tune_allocator();
     match main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -42,6 +42,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    // What the `train` binary does: without it every large tensor is a fresh, zeroed mapping.
+    star_core::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("small", String::as_str);
     let backend = args.get(2).map_or("flex", String::as_str);
@@ -65,19 +67,23 @@ fn main() {
 
     // Training step: batch 8, encoder 160, decoder 40, AdamW.
     let mut step = TrainStep::new(&config, &base);
-    let mut times = Vec::new();
+    let mut phases: Vec<[f64; 5]> = Vec::new();
     for i in 0..repeats + 1 {
         let batch = step.batch(b);
-        let start = Instant::now();
-        step.run(batch);
+        let timed = step.run(batch);
         if i > 0 {
-            times.push(start.elapsed().as_secs_f64());
+            phases.push(timed);
         }
     }
-    let seconds = median(times);
+    let phase = |j: usize| median(phases.iter().map(|p| p[j]).collect());
+    let seconds = phase(4);
     println!(
-        "{{\"rust\": true, \"backend\": \"{backend}\", \"config\": \"{which}\", \"what\": \"train_step\", \"batch\": {b}, \"seconds\": {seconds:.4}, \"target_tokens_per_s\": {:.1}}}",
-        (b * tgt) as f64 / seconds
+        "{{\"rust\": true, \"backend\": \"{backend}\", \"config\": \"{which}\", \"what\": \"train_step\", \"batch\": {b}, \"seconds\": {seconds:.4}, \"target_tokens_per_s\": {:.1}, \"phases\": {{\"forward\": {:.4}, \"loss\": {:.4}, \"backward\": {:.4}, \"optimizer\": {:.4}}}}}",
+        (b * tgt) as f64 / seconds,
+        phase(0),
+        phase(1),
+        phase(2),
+        phase(3),
     );
 
     // Greedy generation of exactly 40 new tokens with the KV cache.

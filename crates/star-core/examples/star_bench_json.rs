@@ -64,6 +64,8 @@ fn device(name: &str) -> Device {
 }
 
 fn main() {
+    // What the `train` binary does: without it every large tensor is a fresh, zeroed mapping.
+    star_core::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     let reps = args
         .iter()

@@ -14,6 +14,7 @@
 //! - masks: [`pad_mask_from_attention_mask`], [`attention_mask_from_pad_mask`];
 //! - Section 3.3: [`combine`] and [`LambdaSchedule`], in [`loss`].
 
+mod allocator;
 mod blend;
 mod cache;
 mod dispatch;
@@ -26,6 +27,7 @@ mod modes;
 mod pooling;
 mod star;
 
+pub use allocator::tune_allocator;
 pub use blend::blend;
 pub use cache::StarCache;
 pub use error::StarConfigError;

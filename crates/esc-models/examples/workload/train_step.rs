@@ -66,11 +66,19 @@ impl TrainStep {
         }
     }
 
-    /// One optimizer step on `batch`; returns once the updated weights are computed.
-    pub fn run(&mut self, batch: Batch) {
+    /// One optimizer step on `batch`, returning once the updated weights are computed, with the
+    /// seconds of its phases: `[forward, loss, backward, optimizer, total]`. flex executes eagerly,
+    /// so each phase has finished when its call returns (on a lazy backend such as CUDA only the
+    /// total is meaningful).
+    pub fn run(&mut self, batch: Batch) -> [f64; 5] {
+        use std::time::Instant;
+        let start = Instant::now();
         let out = self.model.forward(batch.input, batch.mask, batch.decoder);
+        let forward = start.elapsed().as_secs_f64();
         let loss = cross_entropy(out.logits, batch.labels);
+        let loss_done = start.elapsed().as_secs_f64();
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let backward_done = start.elapsed().as_secs_f64();
         self.model = self.optim.step(3e-5, self.model.clone(), grads);
         // Reading one weight waits for the whole update.
         let _ = self
@@ -81,5 +89,13 @@ impl TrainStep {
             .val()
             .slice([0..1, 0..1])
             .into_data();
+        let total = start.elapsed().as_secs_f64();
+        [
+            forward,
+            loss_done - forward,
+            backward_done - loss_done,
+            total - backward_done,
+            total,
+        ]
     }
 }
