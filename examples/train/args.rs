@@ -81,13 +81,6 @@ pub enum SelectArg {
     Last,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum DeviceArg {
-    Flex,
-    Ndarray,
-    Cuda,
-}
-
 #[derive(Parser, Debug)]
 #[command(
     about = "Train and evaluate BlenderBot-Joint, KEMI-style or Emstremo-style heads, with or without STAR"
@@ -183,8 +176,9 @@ pub struct Args {
     /// Validate and test on the first N examples of each split only.
     #[arg(long)]
     pub max_eval_examples: Option<usize>,
-    #[arg(long, value_enum)]
-    pub device: Option<DeviceArg>,
+    /// Where to train: flex (the default), ndarray or cuda (needs `--features cuda`).
+    #[arg(long)]
+    pub device: Option<DeviceKind>,
     /// Run folder (config, tokenizer, log, checkpoints, evaluation).
     #[arg(long, default_value = "runs/train")]
     pub out: PathBuf,
@@ -340,12 +334,8 @@ impl Args {
         if args.shared_expert {
             c.star_options.expert_mode = ExpertMode::Shared;
         }
-        if let Some(d) = args.device {
-            c.device = match d {
-                DeviceArg::Flex => DeviceKind::Flex,
-                DeviceArg::Ndarray => DeviceKind::Ndarray,
-                DeviceArg::Cuda => DeviceKind::Cuda,
-            };
+        if let Some(device) = args.device {
+            c.device = device;
         }
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = args.$f { c.$f = v; } )* };
