@@ -16,6 +16,9 @@ SHAPES = [
     ("ffn2", 1280, 1024, 256, False),
     ("proj", 1280, 256, 256, False),
     ("square", 1024, 1024, 1024, False),
+    ("dec16", 16, 256, 54944, True),
+    ("dec1", 1, 256, 54944, True),
+    ("dec16_ffn", 16, 256, 1024, False),
 ]
 for lib in ["torch", "numpy"]:
     for name, m, k, n, trans_b in SHAPES:

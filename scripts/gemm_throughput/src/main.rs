@@ -56,6 +56,10 @@ fn main() {
         ("ffn2    [1280,1024]x[1024,256]", 1280, 1024, 256, false),
         ("proj    [1280,256]x[256,256]", 1280, 256, 256, false),
         ("square  [1024,1024]x[1024,1024]", 1024, 1024, 1024, false),
+        // Greedy decoding, one step at batch 16 and 1: the LM head and an FFN product.
+        ("dec16   [16,256]x[256,54944]^T", 16, 256, 54944, true),
+        ("dec1    [1,256]x[256,54944]^T", 1, 256, 54944, true),
+        ("dec16   [16,256]x[256,1024]", 16, 256, 1024, false),
     ];
     for &(name, m, k, n, t) in shapes {
         let s = bench(m, k, n, t, 7);
