@@ -107,11 +107,19 @@ impl Attention {
         let head_dim = d / self.n_heads;
         let q = self.split_heads(self.q_proj.forward(x));
         let s = kv.len();
-        let mask = mask.map(|m| m.unsqueeze_dim::<4>(1).expand([b, self.n_heads, t, s]));
         let scale = (head_dim as f64).powf(-0.5);
         let dropout_active = self.dropout.prob > 0.0
             && self.dropout.training.is_enabled()
             && q.device().is_autodiff();
+        // Training on flex: one fused operation with its own backward pass. Without autodiff,
+        // burn-flex's own attention kernel (forward only) is as fast for decoding.
+        #[cfg(feature = "flex")]
+        if !dropout_active && q.device().is_autodiff() && super::flex_attention::supports(&q) {
+            let context =
+                super::flex_attention::attention(q, kv.key.clone(), kv.value.clone(), mask, scale);
+            return linear_out(&self.out_proj, context);
+        }
+        let mask = mask.map(|m| m.unsqueeze_dim::<4>(1).expand([b, self.n_heads, t, s]));
         let context = if dropout_active {
             // The fused kernel has no dropout: compute the probabilities explicitly.
             let mut scores = q.matmul(kv.key.clone().swap_dims(2, 3)) * scale;
@@ -128,9 +136,14 @@ impl Attention {
             };
             attention(q, kv.key.clone(), kv.value.clone(), mask, None, options)
         };
-        let context = context.swap_dims(1, 2).reshape([b, t, d]);
-        self.out_proj.forward(context)
+        linear_out(&self.out_proj, context)
     }
+}
+
+/// The output projection of the heads' context `[b, h, t, d/h]`, `[b, t, d]`.
+fn linear_out(out_proj: &Linear, context: Tensor<4>) -> Tensor<3> {
+    let [b, h, t, head_dim] = context.dims();
+    out_proj.forward(context.swap_dims(1, 2).reshape([b, t, h * head_dim]))
 }
 
 /// Builds a linear layer initialised as HF does (weights N(0, std), bias 0).

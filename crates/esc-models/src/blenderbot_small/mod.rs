@@ -6,6 +6,8 @@ pub mod attention;
 pub mod config;
 pub mod decoder;
 pub mod encoder;
+#[cfg(feature = "flex")]
+mod flex_attention;
 pub mod model;
 pub mod weights;
 

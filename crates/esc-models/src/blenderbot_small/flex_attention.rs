@@ -1,0 +1,436 @@
+//! Scaled dot-product attention on the flex backend, forward and backward, as a burn backend
+//! extension with its own autodiff node.
+//!
+//! Under autodiff burn decomposes `attention` into about ten tracked operations over the
+//! `[batch, heads, queries, keys]` scores (batched products, masking, a composed softmax), each
+//! with its own output that the backward pass walks again. Here one parallel task per
+//! (example, head) computes the scores, the softmax and the context with three small products,
+//! keeps the probabilities, and the backward pass computes the three gradients per (example,
+//! head) from them with four products.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::{BoolTensor, FloatTensor};
+use burn::backend::{
+    Autodiff, AutodiffBackend, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata,
+    backend_extension,
+};
+use burn::tensor::{Bool, DType, Tensor, TensorData};
+use rayon::prelude::*;
+
+/// The fused attention operations a backend supplies.
+#[backend_extension(Flex, Autodiff)]
+pub trait FusedAttentionOps: Backend {
+    /// `(softmax(q·kᵀ·scale, masked) · v, probabilities)`: `q` `[b, h, t, d]`, `k`/`v`
+    /// `[b, h, s, d]`, `mask` `[b, t, s]` (`true` = masked) → `([b, h, t, d], [b, h, t, s])`.
+    /// A fully masked row attends to nothing (zeros), as burn's `attention`.
+    fn fused_attention(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        mask: BoolTensor<Self>,
+        scale: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
+    /// `(dq, dk, dv)` from the saved probabilities and the output gradient `[b, h, t, d]`.
+    fn fused_attention_backward(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        probs: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        scale: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// Whether [attention] runs on `q`: f32 on a flex device (with or without autodiff).
+pub fn supports(q: &Tensor<4>) -> bool {
+    q.dtype() == DType::F32 && matches!(q.device().inner().as_dispatch(), DispatchDevice::Flex(_))
+}
+
+/// The fused attention for tensors where [supports] holds: `[b, h, t, d]`.
+pub fn attention(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    mask: Option<Tensor<3, Bool>>,
+    scale: f64,
+) -> Tensor<4> {
+    let [b, _, t, _] = q.dims();
+    let s = k.dims()[2];
+    let mask = mask.unwrap_or_else(|| Tensor::<3, Bool>::zeros([b, t, s], &q.device()));
+    let (out, _) = <Dispatch as FusedAttentionOps>::fused_attention(
+        q.into_dispatch(),
+        k.into_dispatch(),
+        v.into_dispatch(),
+        mask.into_dispatch(),
+        scale,
+    );
+    Tensor::from_dispatch(out)
+}
+
+/// A contiguous f32 copy (or the tensor itself) with its four dimensions.
+fn contiguous4(t: FlexTensor) -> (FlexTensor, [usize; 4]) {
+    let shape = t.shape();
+    assert_eq!(shape.num_dims(), 4, "fused attention: 4-D tensors expected");
+    let dims = [shape[0], shape[1], shape[2], shape[3]];
+    let t = if t.is_contiguous() && t.layout().start_offset() == 0 {
+        t
+    } else {
+        t.to_contiguous()
+    };
+    (t, dims)
+}
+
+fn f32s(t: &FlexTensor) -> &[f32] {
+    let values: &[f32] = t.storage();
+    &values[..t.shape().num_elements()]
+}
+
+fn tensor(values: Vec<f32>, shape: [usize; 4]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// `out[m×n]` (row-major, overwritten) `= a · b` with `a(i, l) = a[i·a_rs + l·a_cs]` and
+/// `b(l, j) = b[l·b_rs + j·b_cs]`, on the calling thread.
+#[allow(clippy::too_many_arguments)]
+fn product(
+    out: &mut [f32],
+    (m, n, k): (usize, usize, usize),
+    a: &[f32],
+    (a_rs, a_cs): (usize, usize),
+    b: &[f32],
+    (b_rs, b_cs): (usize, usize),
+) {
+    assert_eq!(out.len(), m * n, "product: output size");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        out.fill(0.0);
+        return;
+    }
+    assert!(
+        (m - 1) * a_rs + (k - 1) * a_cs < a.len(),
+        "product: lhs bounds"
+    );
+    assert!(
+        (k - 1) * b_rs + (n - 1) * b_cs < b.len(),
+        "product: rhs bounds"
+    );
+    // SAFETY: the asserts above keep every index gemm reads inside `a` and `b`, and `out` holds
+    // exactly m·n elements written with row stride n and column stride 1.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            0.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// Scaled, masked softmax of one row of scores, in place; a fully masked row becomes zeros.
+fn softmax_row(row: &mut [f32], scale: f32, mask: &[u8]) {
+    let mut max = f32::NEG_INFINITY;
+    for (x, &masked) in row.iter_mut().zip(mask) {
+        if masked != 0 {
+            *x = f32::NEG_INFINITY;
+        } else {
+            *x *= scale;
+            max = max.max(*x);
+        }
+    }
+    if max == f32::NEG_INFINITY {
+        row.fill(0.0);
+        return;
+    }
+    let mut sum = 0.0f32;
+    for x in row.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|x| *x *= inv);
+}
+
+impl FusedAttentionOps for Flex {
+    fn fused_attention(
+        q: FlexTensor,
+        k: FlexTensor,
+        v: FlexTensor,
+        mask: FlexTensor,
+        scale: f64,
+    ) -> (FlexTensor, FlexTensor) {
+        let (q, [b, h, t, d]) = contiguous4(q);
+        let (k, [_, _, s, _]) = contiguous4(k);
+        let (v, _) = contiguous4(v);
+        assert_eq!(
+            k.shape().dims::<4>(),
+            [b, h, s, d],
+            "fused attention: key shape"
+        );
+        assert_eq!(
+            v.shape().dims::<4>(),
+            [b, h, s, d],
+            "fused attention: value shape"
+        );
+        assert_eq!(
+            mask.shape().dims::<3>(),
+            [b, t, s],
+            "fused attention: mask must be [b, t, s]"
+        );
+        let mask: Vec<u8> = mask.into_data().iter::<bool>().map(u8::from).collect();
+        let (qs, ks, vs) = (f32s(&q), f32s(&k), f32s(&v));
+        let mut probs = vec![0.0f32; b * h * t * s];
+        let mut out = vec![0.0f32; b * h * t * d];
+        probs
+            .par_chunks_mut((t * s).max(1))
+            .zip(out.par_chunks_mut((t * d).max(1)))
+            .enumerate()
+            .for_each(|(bh, (p, o))| {
+                let example = bh / h;
+                let (qh, kh, vh) = (
+                    &qs[bh * t * d..(bh + 1) * t * d],
+                    &ks[bh * s * d..(bh + 1) * s * d],
+                    &vs[bh * s * d..(bh + 1) * s * d],
+                );
+                // scores = q · kᵀ
+                product(p, (t, s, d), qh, (d, 1), kh, (1, d));
+                for i in 0..t {
+                    let row_mask = &mask[(example * t + i) * s..(example * t + i + 1) * s];
+                    softmax_row(&mut p[i * s..(i + 1) * s], scale as f32, row_mask);
+                }
+                // out = probs · v
+                product(o, (t, d, s), p, (s, 1), vh, (d, 1));
+            });
+        (tensor(out, [b, h, t, d]), tensor(probs, [b, h, t, s]))
+    }
+
+    fn fused_attention_backward(
+        q: FlexTensor,
+        k: FlexTensor,
+        v: FlexTensor,
+        probs: FlexTensor,
+        grad: FlexTensor,
+        scale: f64,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let (q, [b, h, t, d]) = contiguous4(q);
+        let (k, [_, _, s, _]) = contiguous4(k);
+        let (v, _) = contiguous4(v);
+        let (probs, _) = contiguous4(probs);
+        let (grad, _) = contiguous4(grad);
+        let (qs, ks, vs, ps, gs) = (f32s(&q), f32s(&k), f32s(&v), f32s(&probs), f32s(&grad));
+        let scale = scale as f32;
+        let mut dq = vec![0.0f32; b * h * t * d];
+        let mut dk = vec![0.0f32; b * h * s * d];
+        let mut dv = vec![0.0f32; b * h * s * d];
+        dq.par_chunks_mut((t * d).max(1))
+            .zip(dk.par_chunks_mut((s * d).max(1)))
+            .zip(dv.par_chunks_mut((s * d).max(1)))
+            .enumerate()
+            .for_each(|(bh, ((dqh, dkh), dvh))| {
+                let qh = &qs[bh * t * d..(bh + 1) * t * d];
+                let kh = &ks[bh * s * d..(bh + 1) * s * d];
+                let vh = &vs[bh * s * d..(bh + 1) * s * d];
+                let ph = &ps[bh * t * s..(bh + 1) * t * s];
+                let gh = &gs[bh * t * d..(bh + 1) * t * d];
+                // dv = pᵀ · g
+                product(dvh, (s, d, t), ph, (1, s), gh, (d, 1));
+                // dp = g · vᵀ, then ds = p ⊙ (dp − Σ_j dp ⊙ p) · scale, in place
+                let mut ds = vec![0.0f32; t * s];
+                product(&mut ds, (t, s, d), gh, (d, 1), vh, (1, d));
+                for i in 0..t {
+                    let (dp, p) = (&mut ds[i * s..(i + 1) * s], &ph[i * s..(i + 1) * s]);
+                    let dot: f32 = dp.iter().zip(p).map(|(a, b)| a * b).sum();
+                    dp.iter_mut()
+                        .zip(p)
+                        .for_each(|(x, &pj)| *x = pj * (*x - dot) * scale);
+                }
+                // dq = ds · k, dk = dsᵀ · q
+                product(dqh, (t, d, s), &ds, (s, 1), kh, (d, 1));
+                product(dkh, (s, d, t), &ds, (1, s), qh, (d, 1));
+            });
+        (
+            tensor(dq, [b, h, t, d]),
+            tensor(dk, [b, h, s, d]),
+            tensor(dv, [b, h, s, d]),
+        )
+    }
+}
+
+/// Autodiff node of [FusedAttentionOps::fused_attention]: keeps the inputs and probabilities.
+#[derive(Debug)]
+struct FusedAttentionBackward;
+
+impl<B: Backend + FusedAttentionOps> Backward<B, 3> for FusedAttentionBackward {
+    type State = (
+        FloatTensor<B>,
+        FloatTensor<B>,
+        FloatTensor<B>,
+        FloatTensor<B>,
+        f64,
+    );
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (q, k, v, probs, scale) = ops.state;
+        let grad = grads.consume::<B>(&ops.node);
+        let (dq, dk, dv) = B::fused_attention_backward(q, k, v, probs, grad, scale);
+        for (parent, grad) in ops.parents.into_iter().zip([dq, dk, dv]) {
+            if let Some(parent) = parent {
+                grads.register::<B>(parent.id, grad);
+            }
+        }
+    }
+}
+
+impl<B: Backend + FusedAttentionOps, C: CheckpointStrategy> FusedAttentionOps for Autodiff<B, C> {
+    fn fused_attention(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        mask: BoolTensor<Self>,
+        scale: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let (q, q_guard) = q.into_parts();
+        let (k, k_guard) = k.into_parts();
+        let (v, v_guard) = v.into_parts();
+        let (out, probs) = B::fused_attention(q.clone(), k.clone(), v.clone(), mask, scale);
+        let out = match FusedAttentionBackward
+            .prepare::<C>([q_guard, k_guard, v_guard])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish((q, k, v, probs.clone(), scale), out),
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        };
+        (out, Self::from_inner(probs))
+    }
+
+    fn fused_attention_backward(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        probs: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        scale: f64,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        // Second derivatives are not needed: the gradients are constants.
+        let (dq, dk, dv) = B::fused_attention_backward(
+            Self::inner(q),
+            Self::inner(k),
+            Self::inner(v),
+            Self::inner(probs),
+            Self::inner(grad),
+            scale,
+        );
+        (
+            Self::from_inner(dq),
+            Self::from_inner(dk),
+            Self::from_inner(dv),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::module::attention as burn_attention;
+    use burn::tensor::ops::AttentionModuleOptions;
+    use burn::tensor::{Device, Distribution};
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().convert::<f32>().try_to_vec().unwrap()
+    }
+
+    fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
+    /// The fused attention against burn's own (composed under autodiff): output and the three
+    /// input gradients of a weighted sum, with a padding mask, a causal mask and a fully masked
+    /// row, for self- and cross-attention shapes.
+    #[test]
+    fn matches_burn_attention_with_gradients() {
+        let device = Device::flex().autodiff();
+        assert!(supports(&Tensor::zeros([1, 1, 1, 1], &device)));
+        for (b, h, t, s, d) in [(2, 3, 5, 5, 4), (2, 2, 3, 7, 8), (1, 1, 1, 6, 16)] {
+            let random = |dims: [usize; 4]| {
+                Tensor::<4>::random(dims, Distribution::Normal(0.0, 1.5), &device).into_data()
+            };
+            let (q0, k0, v0) = (
+                random([b, h, t, d]),
+                random([b, h, s, d]),
+                random([b, h, s, d]),
+            );
+            let weight = Tensor::<4>::random([b, h, t, d], Distribution::Default, &device);
+            // Example 0: causal (when square) or the last key masked; example 1: a padded key,
+            // and its first query row fully masked.
+            let mask: Vec<bool> = (0..b * t * s)
+                .map(|i| {
+                    let (e, row, col) = (i / (t * s), i / s % t, i % s);
+                    match e {
+                        0 if t == s => col > row,
+                        0 => col == s - 1,
+                        _ => col == 0 || row == 0,
+                    }
+                })
+                .collect();
+            let mask = Tensor::<3, Bool>::from_data(TensorData::new(mask, [b, t, s]), &device);
+            let scale = 0.37;
+            let run = |fused: bool| {
+                let q = Tensor::<4>::from_data(q0.clone(), &device).require_grad();
+                let k = Tensor::<4>::from_data(k0.clone(), &device).require_grad();
+                let v = Tensor::<4>::from_data(v0.clone(), &device).require_grad();
+                let out = if fused {
+                    attention(q.clone(), k.clone(), v.clone(), Some(mask.clone()), scale)
+                } else {
+                    let options = AttentionModuleOptions {
+                        scale: Some(scale),
+                        softcap: None,
+                        is_causal: false,
+                    };
+                    let mask = mask.clone().unsqueeze_dim::<4>(1).expand([b, h, t, s]);
+                    burn_attention(q.clone(), k.clone(), v.clone(), Some(mask), None, options)
+                };
+                let grads = (out.clone() * weight.clone()).sum().backward();
+                [
+                    values(out),
+                    values(q.grad(&grads).unwrap()),
+                    values(k.grad(&grads).unwrap()),
+                    values(v.grad(&grads).unwrap()),
+                ]
+            };
+            let (fused, reference) = (run(true), run(false));
+            for (name, (got, want)) in ["output", "dq", "dk", "dv"]
+                .iter()
+                .zip(fused.iter().zip(&reference))
+            {
+                let diff = max_diff(got, want);
+                assert!(diff < 1e-5, "{b}x{h}x{t}x{s}x{d}: {name} differs by {diff}");
+            }
+        }
+    }
+}
