@@ -12,7 +12,8 @@
 //! Setting `M_TOP_PAD` also fixes glibc's mmap threshold at 128 KiB, so blocks above it (the
 //! 90M model's weight gradients and activations) were still fresh mappings. The heap therefore
 //! also serves them (`M_MMAP_MAX = 0`), and keeps up to 2 GiB of freed memory instead of
-//! returning it (`M_TRIM_THRESHOLD`): the 90M training step 4.5-5.3 s → 3.6-3.9 s.
+//! returning it (`M_TRIM_THRESHOLD`): the 90M training step 5.9 / 6.8 s → 3.5 / 4.0 s, its
+//! AdamW update 2x faster (BENCHMARKS.md, rung 3).
 //!
 //! The setting is process-wide, so only a binary can choose it: call [tune_allocator] first
 //! thing in `main`.

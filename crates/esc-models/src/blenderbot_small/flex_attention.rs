@@ -15,11 +15,12 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::{BoolTensor, FloatTensor};
 use burn::backend::{
-    Autodiff, AutodiffBackend, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata,
-    backend_extension,
+    Autodiff, AutodiffBackend, Backend, Dispatch, Flex, TensorMetadata, backend_extension,
 };
-use burn::tensor::{Bool, DType, Tensor, TensorData};
+use burn::tensor::{Bool, Tensor};
 use rayon::prelude::*;
+
+use crate::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32};
 
 /// The fused attention operations a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -48,7 +49,7 @@ pub trait FusedAttentionOps: Backend {
 
 /// Whether [attention] runs on `q`: f32 on a flex device (with or without autodiff).
 pub fn supports(q: &Tensor<4>) -> bool {
-    q.dtype() == DType::F32 && matches!(q.device().inner().as_dispatch(), DispatchDevice::Flex(_))
+    on_flex_f32(q)
 }
 
 /// The fused attention for tensors where [supports] holds: `[b, h, t, d]`.
@@ -76,22 +77,7 @@ pub fn attention(
 fn contiguous4(t: FlexTensor) -> (FlexTensor, [usize; 4]) {
     let shape = t.shape();
     assert_eq!(shape.num_dims(), 4, "fused attention: 4-D tensors expected");
-    let dims = [shape[0], shape[1], shape[2], shape[3]];
-    let t = if t.is_contiguous() && t.layout().start_offset() == 0 {
-        t
-    } else {
-        t.to_contiguous()
-    };
-    (t, dims)
-}
-
-fn f32s(t: &FlexTensor) -> &[f32] {
-    let values: &[f32] = t.storage();
-    &values[..t.shape().num_elements()]
-}
-
-fn tensor(values: Vec<f32>, shape: [usize; 4]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
+    (contiguous(t), [shape[0], shape[1], shape[2], shape[3]])
 }
 
 /// `out[m×n]` (row-major, overwritten) `= a · b` with `a(i, l) = a[i·a_rs + l·a_cs]` and
@@ -222,7 +208,7 @@ impl FusedAttentionOps for Flex {
                 // out = probs · v
                 product(o, (t, d, s), p, (s, 1), vh, (d, 1));
             });
-        (tensor(out, [b, h, t, d]), tensor(probs, [b, h, t, s]))
+        (from_f32s(out, [b, h, t, d]), from_f32s(probs, [b, h, t, s]))
     }
 
     fn fused_attention_backward(
@@ -270,9 +256,9 @@ impl FusedAttentionOps for Flex {
                 product(dkh, (s, d, t), &ds, (1, s), qh, (d, 1));
             });
         (
-            tensor(dq, [b, h, t, d]),
-            tensor(dk, [b, h, s, d]),
-            tensor(dv, [b, h, s, d]),
+            from_f32s(dq, [b, h, t, d]),
+            from_f32s(dk, [b, h, s, d]),
+            from_f32s(dv, [b, h, s, d]),
         )
     }
 }
@@ -355,7 +341,7 @@ mod tests {
     use super::*;
     use burn::tensor::module::attention as burn_attention;
     use burn::tensor::ops::AttentionModuleOptions;
-    use burn::tensor::{Device, Distribution};
+    use burn::tensor::{Device, Distribution, TensorData};
 
     fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         t.into_data().convert::<f32>().try_to_vec().unwrap()

@@ -14,13 +14,13 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::{FloatTensor, IntTensor};
 use burn::backend::{
-    Autodiff, AutodiffBackend, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata,
-    backend_extension,
+    Autodiff, AutodiffBackend, Backend, Dispatch, Flex, TensorMetadata, backend_extension,
 };
-use burn::tensor::{DType, Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor};
 use rayon::prelude::*;
 
 use super::row_kernels::{log_sum_exp, softmax_scaled};
+use crate::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32, to_vec};
 
 /// The operations of the fused token NLL that a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -42,11 +42,7 @@ pub trait TokenNllOps: Backend {
 
 /// Whether [token_nll] runs on `logits`: f32 on a flex device (with or without autodiff).
 pub fn supports(logits: &Tensor<2>) -> bool {
-    logits.dtype() == DType::F32
-        && matches!(
-            logits.device().inner().as_dispatch(),
-            DispatchDevice::Flex(_)
-        )
+    on_flex_f32(logits)
 }
 
 /// The fused token NLL, `[n]`, for `logits` where [supports] holds.
@@ -64,21 +60,7 @@ fn rows(logits: FlexTensor) -> (FlexTensor, usize, usize) {
         2,
         "token_nll: logits must be [n, n_classes]"
     );
-    let (n, classes) = (shape[0], shape[1]);
-    let logits = if logits.is_contiguous() && logits.layout().start_offset() == 0 {
-        logits
-    } else {
-        logits.to_contiguous()
-    };
-    (logits, n, classes)
-}
-
-fn to_vec<E: burn::tensor::Element>(tensor: FlexTensor) -> Vec<E> {
-    tensor
-        .into_data()
-        .convert::<E>()
-        .try_into_vec::<E>()
-        .expect("converted to the requested element type")
+    (contiguous(logits), shape[0], shape[1])
 }
 
 fn labels_in_range(labels: FlexTensor, n: usize, classes: usize) -> Vec<usize> {
@@ -96,16 +78,11 @@ fn labels_in_range(labels: FlexTensor, n: usize, classes: usize) -> Vec<usize> {
         .collect()
 }
 
-fn from_vec<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
-}
-
 impl TokenNllOps for Flex {
     fn token_nll(logits: FlexTensor, labels: FlexTensor) -> (FlexTensor, FlexTensor) {
         let (logits, n, classes) = rows(logits);
         let labels = labels_in_range(labels, n, classes);
-        let values: &[f32] = logits.storage();
-        let values = &values[..n * classes];
+        let values = f32s(&logits);
         let (nll, lse): (Vec<f32>, Vec<f32>) = values
             .par_chunks(classes.max(1))
             .zip(labels.par_iter())
@@ -114,7 +91,7 @@ impl TokenNllOps for Flex {
                 (lse - row[label], lse)
             })
             .unzip();
-        (from_vec(nll, [n]), from_vec(lse, [n]))
+        (from_f32s(nll, [n]), from_f32s(lse, [n]))
     }
 
     fn token_nll_backward(
@@ -128,8 +105,7 @@ impl TokenNllOps for Flex {
         let lse = to_vec::<f32>(log_sum_exp);
         let grad = to_vec::<f32>(grad);
         assert_eq!(grad.len(), n, "token_nll_backward: grad must be [n]");
-        let values: &[f32] = logits.storage();
-        let values = &values[..n * classes];
+        let values = f32s(&logits);
         let mut out = vec![0.0f32; n * classes];
         out.par_chunks_mut(classes.max(1))
             .zip(values.par_chunks(classes.max(1)))
@@ -138,7 +114,7 @@ impl TokenNllOps for Flex {
                 softmax_scaled(row, lse[i], grad[i], out_row);
                 out_row[labels[i]] -= grad[i];
             });
-        from_vec(out, [n, classes])
+        from_f32s(out, [n, classes])
     }
 }
 

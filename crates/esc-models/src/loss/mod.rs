@@ -37,13 +37,12 @@ pub fn nll_sum(logits: Tensor<3>, labels: Tensor<2, Int>) -> (Tensor<1>, Tensor<
 /// # Panics
 /// If the shapes disagree.
 pub fn nll_per_example(logits: Tensor<3>, labels: Tensor<2, Int>) -> (Tensor<1>, Tensor<1>) {
-    let [b, t, _] = logits.dims();
+    let [b, t, n_classes] = logits.dims();
     assert_eq!(
         labels.dims(),
         [b, t],
         "labels must be [batch, target_length]"
     );
-    let n_classes = logits.dims()[2];
     let keep = labels.clone().not_equal_elem(IGNORE_INDEX);
     let safe = labels.mask_fill(keep.clone().bool_not(), 0);
     let nll = token_nll(logits.reshape([b * t, n_classes]), safe.reshape([b * t])).reshape([b, t]);
