@@ -58,8 +58,6 @@ pub mod blenderbot_small;
 pub mod error;
 pub mod esc_generate;
 pub mod esc_model;
-#[cfg(feature = "flex")]
-mod flex_tensors;
 pub mod generate;
 pub mod heads;
 pub mod json_config;

@@ -1,7 +1,9 @@
 //! STAR timings at the paper sizes as one JSON line, for `scripts/bench_star.py` (which puts
 //! them next to PyTorch's). Same workloads as `benches/star.rs`; median milliseconds.
 //!
-//! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15 [--devices flex,ndarray]`
+//! `cargo run --profile bench -p star-core --example star_bench_json -- --reps 15 [--devices flex,ndarray]
+//! [--batches 32,64] [--modes forward,forward_backward,forward_loop,forward_backward_loop]`
+//! (`--modes`/`--batches` narrow the run, e.g. under a profiler).
 
 #[path = "../benches/common/workload.rs"]
 mod workload;
@@ -73,6 +75,25 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .map_or(15, |r| r.parse().expect("--reps takes a number"));
 
+    let list = |flag: &str, default: &'static str| -> Vec<String> {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .map_or(default, String::as_str)
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    let modes = list(
+        "--modes",
+        "forward,forward_loop,forward_backward,forward_backward_loop",
+    );
+    let batches: Vec<usize> = list("--batches", "32,64")
+        .iter()
+        .map(|b| b.parse().expect("--batches takes numbers, e.g. 32,64"))
+        .collect();
+    let wanted = |mode: &str| modes.iter().any(|m| m == mode);
+
     let mut all = BTreeMap::new();
     let names = args
         .iter()
@@ -82,46 +103,54 @@ fn main() {
     for backend in names.split(',') {
         let device = device(backend);
         let mut per_batch = BTreeMap::new();
-        for b in [32usize, 64] {
+        for &b in &batches {
             let mut times = BTreeMap::new();
             let star = StarConfig::new(D, N_STRATEGIES).init(&device);
             let inp = input(b, &device);
-            times.insert(
-                "forward",
-                median_ms(reps, || {
-                    star.forward(inp.clone());
-                    device.sync().expect("sync");
-                }),
-            );
-            times.insert(
-                "forward_loop",
-                median_ms(reps, || {
-                    star.forward_per_example(inp.clone());
-                    device.sync().expect("sync");
-                }),
-            );
+            if wanted("forward") {
+                times.insert(
+                    "forward",
+                    median_ms(reps, || {
+                        star.forward(inp.clone());
+                        device.sync().expect("sync");
+                    }),
+                );
+            }
+            if wanted("forward_loop") {
+                times.insert(
+                    "forward_loop",
+                    median_ms(reps, || {
+                        star.forward_per_example(inp.clone());
+                        device.sync().expect("sync");
+                    }),
+                );
+            }
 
             let train = device.clone().autodiff();
             let star = StarConfig::new(D, N_STRATEGIES).init(&train);
             let mut inp = input(b, &train);
             inp.hidden = inp.hidden.require_grad();
-            times.insert(
-                "forward_backward",
-                median_ms(reps, || {
-                    star.forward(inp.clone()).hidden.sum().backward();
-                    train.sync().expect("sync");
-                }),
-            );
-            times.insert(
-                "forward_backward_loop",
-                median_ms(reps, || {
-                    star.forward_per_example(inp.clone())
-                        .hidden
-                        .sum()
-                        .backward();
-                    train.sync().expect("sync");
-                }),
-            );
+            if wanted("forward_backward") {
+                times.insert(
+                    "forward_backward",
+                    median_ms(reps, || {
+                        star.forward(inp.clone()).hidden.sum().backward();
+                        train.sync().expect("sync");
+                    }),
+                );
+            }
+            if wanted("forward_backward_loop") {
+                times.insert(
+                    "forward_backward_loop",
+                    median_ms(reps, || {
+                        star.forward_per_example(inp.clone())
+                            .hidden
+                            .sum()
+                            .backward();
+                        train.sync().expect("sync");
+                    }),
+                );
+            }
             per_batch.insert(format!("b{b}"), times);
         }
         all.insert(backend, per_batch);

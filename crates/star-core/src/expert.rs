@@ -12,6 +12,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::{relu, sigmoid};
 
 use crate::init::{LayerKind, linear};
+use crate::row_linear;
 use crate::{GateWidth, StarInit};
 
 /// Configuration to create a [`StarExpert`] with [`StarExpertConfig::init`].
@@ -99,8 +100,8 @@ impl StarGate {
     /// - `z`: `[..., d_model]`
     /// - output: `[..., 1]` or `[..., d_model]`
     pub fn forward<const D: usize>(&self, z: Tensor<D>) -> Tensor<D> {
-        let hidden = relu(self.fc1.forward(self.dropout.forward(z)));
-        sigmoid(self.fc2.forward(hidden))
+        let hidden = relu(row_linear::forward(&self.fc1, self.dropout.forward(z)));
+        sigmoid(row_linear::forward(&self.fc2, hidden))
     }
 }
 
@@ -124,8 +125,10 @@ impl StarRefine {
     /// - `z`: `[..., d_model]`
     /// - output: `[..., d_model]`
     pub fn forward<const D: usize>(&self, z: Tensor<D>) -> Tensor<D> {
-        let hidden = self.hidden_dropout.forward(gelu_exact(self.fc1.forward(z)));
-        self.dropout.forward(self.fc2.forward(hidden))
+        let hidden = self
+            .hidden_dropout
+            .forward(gelu_exact(row_linear::forward(&self.fc1, z)));
+        self.dropout.forward(row_linear::forward(&self.fc2, hidden))
     }
 }
 

@@ -12,7 +12,9 @@
 //! - the whole module: [`Star`] ([`StarConfig`], [`StarInput`], [`StarOutput`]); generation:
 //!   [`Star::forward_step`] with a [`StarCache`]; invalid configurations: [`StarConfigError`];
 //! - masks: [`pad_mask_from_attention_mask`], [`attention_mask_from_pad_mask`];
-//! - Section 3.3: [`combine`] and [`LambdaSchedule`], in [`loss`].
+//! - Section 3.3: [`combine`] and [`LambdaSchedule`], in [`loss`];
+//! - speed: the experts' linear layers go through [`row_linear::forward`], which takes a fused
+//!   few-row kernel on flex with the `flex` feature.
 
 mod allocator;
 mod blend;
@@ -20,11 +22,17 @@ mod cache;
 mod dispatch;
 mod error;
 mod expert;
+#[cfg(feature = "flex")]
+mod flex_row_linear;
+#[cfg(feature = "flex")]
+#[doc(hidden)]
+pub mod flex_tensors;
 mod init;
 pub mod loss;
 mod mask;
 mod modes;
 mod pooling;
+pub mod row_linear;
 mod star;
 
 pub use allocator::tune_allocator;

@@ -20,7 +20,7 @@ use burn::backend::{
 use burn::tensor::{Bool, Tensor};
 use rayon::prelude::*;
 
-use crate::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32};
+use star_core::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32};
 
 /// The fused attention operations a backend supplies.
 #[backend_extension(Flex, Autodiff)]

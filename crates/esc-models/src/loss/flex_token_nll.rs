@@ -20,7 +20,7 @@ use burn::tensor::{Int, Tensor};
 use rayon::prelude::*;
 
 use super::row_kernels::{log_sum_exp, softmax_scaled};
-use crate::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32, to_vec};
+use star_core::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32, to_vec};
 
 /// The operations of the fused token NLL that a backend supplies.
 #[backend_extension(Flex, Autodiff)]

@@ -1,5 +1,6 @@
-//! What the fused flex kernels (`loss`'s cross-entropy, `blenderbot_small`'s attention) share:
-//! when a tensor can take them, and moving data in and out of burn-flex's tensors.
+//! What the fused flex kernels of this workspace share (`star-core`'s few-row linear layer,
+//! `esc-models`' cross-entropy and attention): when a tensor can take them, and moving data in
+//! and out of burn-flex's tensors. Public for `esc-models` only; not part of the documented API.
 
 use burn::backend::DispatchDevice;
 use burn::backend::TensorMetadata;
@@ -7,12 +8,12 @@ use burn::backend::flex::FlexTensor;
 use burn::tensor::{DType, Element, Tensor, TensorData};
 
 /// Whether `t` is f32 on a flex device (with or without autodiff): what the kernels handle.
-pub(crate) fn on_flex_f32<const D: usize>(t: &Tensor<D>) -> bool {
+pub fn on_flex_f32<const D: usize>(t: &Tensor<D>) -> bool {
     t.dtype() == DType::F32 && matches!(t.device().inner().as_dispatch(), DispatchDevice::Flex(_))
 }
 
 /// `t` itself when its elements are contiguous from the start of its storage, else a copy.
-pub(crate) fn contiguous(t: FlexTensor) -> FlexTensor {
+pub fn contiguous(t: FlexTensor) -> FlexTensor {
     if t.is_contiguous() && t.layout().start_offset() == 0 {
         t
     } else {
@@ -21,13 +22,13 @@ pub(crate) fn contiguous(t: FlexTensor) -> FlexTensor {
 }
 
 /// The f32 elements of a tensor that [contiguous] returned, in order.
-pub(crate) fn f32s(t: &FlexTensor) -> &[f32] {
+pub fn f32s(t: &FlexTensor) -> &[f32] {
     let values: &[f32] = t.storage();
     &values[..t.shape().num_elements()]
 }
 
 /// The elements of any tensor, converted to `E`.
-pub(crate) fn to_vec<E: Element>(t: FlexTensor) -> Vec<E> {
+pub fn to_vec<E: Element>(t: FlexTensor) -> Vec<E> {
     t.into_data()
         .convert::<E>()
         .try_into_vec::<E>()
@@ -35,6 +36,6 @@ pub(crate) fn to_vec<E: Element>(t: FlexTensor) -> Vec<E> {
 }
 
 /// A flex tensor of `shape` holding `values` (row-major).
-pub(crate) fn from_f32s<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+pub fn from_f32s<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
 }

@@ -1,0 +1,386 @@
+//! A linear layer over a few rows on the flex backend, forward and backward, as a burn backend
+//! extension with its own autodiff node (see [`crate::row_linear`] for when it is used).
+//!
+//! With a handful of rows, `x·W` is bound by reading `W` once, and its backward by reading `W`
+//! once more and writing `dW` once. A general matrix product packs `W` into panels first (an
+//! extra read and write of every weight, forward and backward), which is most of the time at
+//! these shapes. Here the forward streams `W` row by row into the few output rows (split into
+//! blocks of rows, one task each), and the backward makes a single pass over the rows of `W`
+//! that writes each row of `dW` and the matching column of `dx` together.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, backend_extension};
+use rayon::prelude::*;
+use std::mem::MaybeUninit;
+
+use crate::flex_tensors::{contiguous, f32s, from_f32s};
+
+/// The few-row linear operations a backend supplies.
+#[backend_extension(Flex, Autodiff)]
+pub trait RowLinearOps: Backend {
+    /// `x·w + b`: `x` `[m, k]`, `w` `[k, n]`, `b` `[n]` → `[m, n]`.
+    fn row_linear(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// `(dx, dw, db)` for the output gradient `g` `[m, n]`.
+    fn row_linear_backward(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        g: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// Blocks of rows of `W` in the forward pass (a few per thread, for balance).
+const FORWARD_TASKS: usize = 8;
+/// Rows of `W` per backward task.
+const ROWS_PER_TASK: usize = 16;
+/// Columns per tile: `m` rows of a tile of `g` or of the output stay in L1 (16 × 2 KiB).
+const TILE: usize = 512;
+/// Lanes of the dot-product accumulators (two AVX2 registers).
+const LANES: usize = 16;
+
+/// `a·b + c`, fused when the code is compiled with FMA (else `mul_add` is a libm call).
+#[inline(always)]
+fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
+
+/// `y += a·x`.
+#[inline(always)]
+fn axpy<const FMA: bool>(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = madd::<FMA>(a, x, *y);
+    }
+}
+
+/// `Σ a_i·b_i` with per-lane accumulators, so that it vectorises.
+#[inline(always)]
+fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (xa, xb) in ca.zip(cb) {
+        for ((lane, &x), &y) in lanes.iter_mut().zip(xa).zip(xb) {
+            *lane = madd::<FMA>(x, y, *lane);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// `y += a·g` and `Σ g_i·w_i` in one pass over `g` (per-lane accumulators, so that it
+/// vectorises).
+#[inline(always)]
+fn axpy_dot<const FMA: bool>(y: &mut [f32], a: f32, g: &[f32], w: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let split = g.len() - g.len() % LANES;
+    let (y_body, y_tail) = y.split_at_mut(split);
+    for ((y, g), w) in y_body
+        .chunks_exact_mut(LANES)
+        .zip(g.chunks_exact(LANES))
+        .zip(w.chunks_exact(LANES))
+    {
+        for i in 0..LANES {
+            y[i] = madd::<FMA>(a, g[i], y[i]);
+            lanes[i] = madd::<FMA>(g[i], w[i], lanes[i]);
+        }
+    }
+    let mut tail = 0.0;
+    for ((y, &g), &w) in y_tail.iter_mut().zip(&g[split..]).zip(&w[split..]) {
+        *y = madd::<FMA>(a, g, *y);
+        tail += g * w;
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// One forward block of rows `k0..k0 + kb` of `W`: `out` `[m, n]` = `x[:, k0..]·w[k0.., :]`,
+/// written without reading `out` first, one tile of columns at a time.
+#[inline(always)]
+fn forward_rows<const FMA: bool>(
+    x: &[f32],
+    w: &[f32],
+    (m, k, n): (usize, usize, usize),
+    (k0, kb): (usize, usize),
+    out: &mut [f32],
+) {
+    for j0 in (0..n).step_by(TILE) {
+        let j1 = (j0 + TILE).min(n);
+        for kk in k0..k0 + kb {
+            let w_tile = &w[kk * n + j0..kk * n + j1];
+            for r in 0..m {
+                let (a, out_tile) = (x[r * k + kk], &mut out[r * n + j0..r * n + j1]);
+                if kk == k0 {
+                    out_tile
+                        .iter_mut()
+                        .zip(w_tile)
+                        .for_each(|(o, &w)| *o = a * w);
+                } else {
+                    axpy::<FMA>(out_tile, a, w_tile);
+                }
+            }
+        }
+    }
+}
+
+/// One backward block of rows `k0..` of `W`: `dw` rows (written without reading them first)
+/// and `dxt` (`dx` transposed) rows, one tile of columns at a time, so that the tile of `g`
+/// stays in cache while the rows of `W` pass.
+#[inline(always)]
+fn backward_rows<const FMA: bool>(
+    x: &[f32],
+    w: &[f32],
+    g: &[f32],
+    (m, k, n): (usize, usize, usize),
+    k0: usize,
+    dw: &mut [MaybeUninit<f32>],
+    dxt: &mut [f32],
+) {
+    let rows = dw.len() / n;
+    dxt.fill(0.0);
+    for j0 in (0..n).step_by(TILE) {
+        let j1 = (j0 + TILE).min(n);
+        for i in 0..rows {
+            let kk = k0 + i;
+            let w_tile = &w[kk * n + j0..kk * n + j1];
+            let dw_tile = &mut dw[i * n + j0..i * n + j1];
+            let (a, g_tile) = (x[kk], &g[j0..j1]);
+            dw_tile.iter_mut().zip(g_tile).for_each(|(d, &g)| {
+                d.write(a * g);
+            });
+            // SAFETY: every element of the tile was written just above; f32 and
+            // MaybeUninit<f32> have the same layout.
+            let dw_tile = unsafe { &mut *(dw_tile as *mut [MaybeUninit<f32>] as *mut [f32]) };
+            dxt[i * m] += dot::<FMA>(g_tile, w_tile);
+            for r in 1..m {
+                let g_tile = &g[r * n + j0..r * n + j1];
+                dxt[i * m + r] += axpy_dot::<FMA>(dw_tile, x[r * k + kk], g_tile, w_tile);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn forward_rows_avx2(
+    x: &[f32],
+    w: &[f32],
+    shape: (usize, usize, usize),
+    rows: (usize, usize),
+    out: &mut [f32],
+) {
+    forward_rows::<true>(x, w, shape, rows, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn backward_rows_avx2(
+    x: &[f32],
+    w: &[f32],
+    g: &[f32],
+    shape: (usize, usize, usize),
+    k0: usize,
+    dw: &mut [MaybeUninit<f32>],
+    dxt: &mut [f32],
+) {
+    backward_rows::<true>(x, w, g, shape, k0, dw, dxt)
+}
+
+fn has_avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `x·w + b` on slices: `x` `[m, k]`, `w` `[k, n]`, `b` `[n]`.
+///
+/// Each task streams a contiguous block of rows of `w` into its own partial `[m, n]` product
+/// (small: `m` is at most a few dozen); the partial products are summed at the end.
+pub(crate) fn forward(
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<f32> {
+    let avx2 = has_avx2_fma();
+    let block = k.div_ceil(FORWARD_TASKS).max(1);
+    let partials: Vec<Vec<f32>> = (0..k.div_ceil(block))
+        .into_par_iter()
+        .map(|task| {
+            let k0 = task * block;
+            let rows = (k0, block.min(k - k0));
+            let mut out = vec![0.0f32; m * n];
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: the CPU has AVX2 and FMA (checked above).
+                unsafe { forward_rows_avx2(x, w, (m, k, n), rows, &mut out) };
+                return out;
+            }
+            let _ = avx2;
+            forward_rows::<false>(x, w, (m, k, n), rows, &mut out);
+            out
+        })
+        .collect();
+    let mut y: Vec<f32> = b.iter().cycle().take(m * n).copied().collect();
+    for partial in partials {
+        y.iter_mut().zip(&partial).for_each(|(y, &p)| *y += p);
+    }
+    y
+}
+
+/// `(dx [m, k], dw [k, n], db [n])` on slices.
+pub(crate) fn backward(
+    x: &[f32],
+    w: &[f32],
+    g: &[f32],
+    (m, k, n): (usize, usize, usize),
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let avx2 = has_avx2_fma();
+    assert!(m > 0, "row linear backward: no rows");
+    // dw is written in full by the tasks (each row from the first example on), so it is not
+    // zero-filled first: the fill took a sixth of the backward pass.
+    let mut dw: Vec<MaybeUninit<f32>> = Vec::with_capacity(k * n);
+    // SAFETY: MaybeUninit needs no initialisation; the capacity is `k * n`.
+    unsafe { dw.set_len(k * n) };
+    let mut dxt = vec![0.0f32; k * m];
+    dw.par_chunks_mut(ROWS_PER_TASK * n)
+        .zip(dxt.par_chunks_mut(ROWS_PER_TASK * m))
+        .enumerate()
+        .for_each(|(task, (dw, dxt))| {
+            let k0 = task * ROWS_PER_TASK;
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: the CPU has AVX2 and FMA (checked above).
+                unsafe { backward_rows_avx2(x, w, g, (m, k, n), k0, dw, dxt) };
+                return;
+            }
+            let _ = avx2;
+            backward_rows::<false>(x, w, g, (m, k, n), k0, dw, dxt);
+        });
+    // SAFETY: the tasks wrote every element (the chunks cover `dw`); same layout, length and
+    // capacity.
+    let dw = unsafe {
+        let mut dw = std::mem::ManuallyDrop::new(dw);
+        Vec::from_raw_parts(dw.as_mut_ptr().cast::<f32>(), dw.len(), dw.capacity())
+    };
+    let mut dx = vec![0.0f32; m * k];
+    for kk in 0..k {
+        for r in 0..m {
+            dx[r * k + kk] = dxt[kk * m + r];
+        }
+    }
+    let mut db = vec![0.0f32; n];
+    for r in 0..m {
+        db.iter_mut()
+            .zip(&g[r * n..(r + 1) * n])
+            .for_each(|(d, &x)| *d += x);
+    }
+    (dx, dw, db)
+}
+
+/// A contiguous copy (or the tensor itself) with its two dimensions.
+fn matrix(t: FlexTensor) -> (FlexTensor, [usize; 2]) {
+    let t = contiguous(t);
+    let dims = t.shape().dims::<2>();
+    (t, dims)
+}
+
+impl RowLinearOps for Flex {
+    fn row_linear(x: FlexTensor, w: FlexTensor, b: FlexTensor) -> FlexTensor {
+        let (x, [m, k]) = matrix(x);
+        let (w, [wk, n]) = matrix(w);
+        let b = contiguous(b);
+        assert_eq!(
+            wk, k,
+            "row linear: x is [{m}, {k}] but the weight [{wk}, {n}]"
+        );
+        assert_eq!(b.shape().num_elements(), n, "row linear: bias width");
+        from_f32s(forward(f32s(&x), f32s(&w), f32s(&b), (m, k, n)), [m, n])
+    }
+
+    fn row_linear_backward(
+        x: FlexTensor,
+        w: FlexTensor,
+        g: FlexTensor,
+    ) -> (FlexTensor, FlexTensor, FlexTensor) {
+        let (x, [m, k]) = matrix(x);
+        let (w, [_, n]) = matrix(w);
+        let (g, _) = matrix(g);
+        let (dx, dw, db) = backward(f32s(&x), f32s(&w), f32s(&g), (m, k, n));
+        (
+            from_f32s(dx, [m, k]),
+            from_f32s(dw, [k, n]),
+            from_f32s(db, [n]),
+        )
+    }
+}
+
+/// Autodiff node of [RowLinearOps::row_linear]: keeps `x` and `w`.
+#[derive(Debug)]
+struct RowLinearBackward;
+
+impl<B: Backend + RowLinearOps> Backward<B, 3> for RowLinearBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let (x, w) = ops.state;
+        let grad = grads.consume::<B>(&ops.node);
+        let (dx, dw, db) = B::row_linear_backward(x, w, grad);
+        for (parent, grad) in ops.parents.into_iter().zip([dx, dw, db]) {
+            if let Some(parent) = parent {
+                grads.register::<B>(parent.id, grad);
+            }
+        }
+    }
+}
+
+impl<B: Backend + RowLinearOps, C: CheckpointStrategy> RowLinearOps for Autodiff<B, C> {
+    fn row_linear(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let (x, x_guard) = x.into_parts();
+        let (w, w_guard) = w.into_parts();
+        let (b, b_guard) = b.into_parts();
+        let out = B::row_linear(x.clone(), w.clone(), b);
+        match RowLinearBackward
+            .prepare::<C>([x_guard, w_guard, b_guard])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish((x, w), out),
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+
+    fn row_linear_backward(
+        x: FloatTensor<Self>,
+        w: FloatTensor<Self>,
+        g: FloatTensor<Self>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+        // Second derivatives are not needed: the gradients are constants.
+        let (dx, dw, db) = B::row_linear_backward(Self::inner(x), Self::inner(w), Self::inner(g));
+        (
+            Self::from_inner(dx),
+            Self::from_inner(dw),
+            Self::from_inner(db),
+        )
+    }
+}

@@ -1,0 +1,150 @@
+//! `Linear::forward` for inputs of a few rows, which STAR's experts see: each expert refines the
+//! pooled vectors of only the examples routed to it.
+//!
+//! With the `flex` feature, f32 tensors on a flex device of at most [`MAX_ROWS`] rows take a
+//! fused kernel that reads each weight once forward and once backward (see
+//! `flex_row_linear.rs`); everything else is `Linear::forward`. Both compute the same function.
+
+use burn::nn::Linear;
+use burn::tensor::Tensor;
+
+/// The most rows (all leading dimensions together) that take the fused flex kernel. Above it a
+/// general matrix product is as fast: its packing cost is shared by more rows.
+pub const MAX_ROWS: usize = 16;
+
+/// `linear.forward(x)`, with the fused few-row kernel where it applies (see the module docs).
+///
+/// # Shapes
+/// - `x`: `[..., d_input]`
+/// - output: `[..., d_output]`
+///
+/// # Panics
+/// If the last dimension of `x` is not the layer's input width.
+///
+/// # Example
+/// ```
+/// use burn::nn::LinearConfig;
+/// use burn::tensor::{Device, Tensor};
+///
+/// let device = Device::flex();
+/// let layer = LinearConfig::new(8, 4).init(&device);
+/// let x = Tensor::<3>::ones([2, 1, 8], &device);
+/// let y = star_core::row_linear::forward(&layer, x.clone());
+/// y.into_data().assert_approx_eq::<f32>(&layer.forward(x).into_data(), Default::default());
+/// ```
+pub fn forward<const D: usize>(linear: &Linear, x: Tensor<D>) -> Tensor<D> {
+    #[cfg(feature = "flex")]
+    {
+        let dims = x.dims();
+        let rows: usize = dims[..D - 1].iter().product();
+        if rows > 0 && rows <= MAX_ROWS && crate::flex_tensors::on_flex_f32(&x) {
+            return fused(linear, x, rows);
+        }
+    }
+    linear.forward(x)
+}
+
+#[cfg(feature = "flex")]
+fn fused<const D: usize>(linear: &Linear, x: Tensor<D>, rows: usize) -> Tensor<D> {
+    use crate::flex_row_linear::RowLinearOps;
+    use burn::backend::Dispatch;
+
+    let mut dims = x.dims();
+    let weight = linear.weight.val();
+    let [d_input, d_output] = weight.dims();
+    assert_eq!(
+        dims[D - 1],
+        d_input,
+        "linear layer: input width {} but the layer takes {d_input}",
+        dims[D - 1]
+    );
+    let bias = match &linear.bias {
+        Some(bias) => bias.val(),
+        None => Tensor::zeros([d_output], &x.device()),
+    };
+    let out = <Dispatch as RowLinearOps>::row_linear(
+        x.reshape([rows, d_input]).into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+    );
+    dims[D - 1] = d_output;
+    Tensor::<2>::from_dispatch(out).reshape(dims)
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use burn::nn::LinearConfig;
+    use burn::tensor::{Device, Distribution};
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().convert::<f32>().try_to_vec().unwrap()
+    }
+
+    fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
+    /// The fused kernel against `Linear::forward` (burn's composed product under autodiff):
+    /// output and the gradients of x, weight and bias, for widths that are not multiples of the
+    /// kernel's strips and lanes, one row and the most rows, with and without bias.
+    #[test]
+    fn fused_kernel_matches_linear_forward_with_gradients() {
+        let device = Device::flex().autodiff();
+        for (rows, d_in, d_out, bias) in [
+            (1, 37, 300, true),
+            (MAX_ROWS, 512, 513, true),
+            (5, 48, 1, false),
+            (3, 17, 2048, true),
+        ] {
+            let layer = LinearConfig::new(d_in, d_out).with_bias(bias).init(&device);
+            let x0 = Tensor::<3>::random([rows, 1, d_in], Distribution::Normal(0.0, 1.0), &device)
+                .into_data();
+            let weight = Tensor::<3>::random([rows, 1, d_out], Distribution::Default, &device);
+            let run = |fused: bool| {
+                let x = Tensor::<3>::from_data(x0.clone(), &device).require_grad();
+                let y = if fused {
+                    forward(&layer, x.clone())
+                } else {
+                    layer.forward(x.clone())
+                };
+                let grads = (y.clone() * weight.clone()).sum().backward();
+                let mut out = vec![
+                    values(y),
+                    values(x.grad(&grads).unwrap()),
+                    values(layer.weight.val().grad(&grads).unwrap()),
+                ];
+                if let Some(b) = &layer.bias {
+                    out.push(values(b.val().grad(&grads).unwrap()));
+                }
+                out
+            };
+            let (fused, reference) = (run(true), run(false));
+            for (name, (got, want)) in ["output", "dx", "dw", "db"]
+                .iter()
+                .zip(fused.iter().zip(&reference))
+            {
+                let diff = max_diff(got, want);
+                assert!(
+                    diff < 1e-4,
+                    "{rows}x{d_in}->{d_out}: {name} differs by {diff}"
+                );
+            }
+        }
+    }
+
+    /// More rows than [MAX_ROWS] and other backends take `Linear::forward` unchanged.
+    #[test]
+    fn falls_back_to_linear_forward() {
+        #[allow(deprecated)]
+        for device in [Device::flex(), Device::ndarray()] {
+            let layer = LinearConfig::new(8, 3).init(&device);
+            let x = Tensor::<2>::random([MAX_ROWS + 1, 8], Distribution::Default, &device);
+            assert_eq!(values(forward(&layer, x.clone())), values(layer.forward(x)));
+        }
+    }
+}
