@@ -40,12 +40,20 @@ pub trait RowLinearOps: Backend {
 
 /// Blocks of rows of `W` in the forward pass (a few per thread, for balance).
 const FORWARD_TASKS: usize = 8;
+/// Multiply-adds below which a product runs on the calling thread: waking the worker threads
+/// costs more than it saves (decoding at batch 1 multiplies one row per step).
+const PARALLEL_MIN_WORK: usize = 1 << 20;
 /// Rows of `W` per backward task.
 const ROWS_PER_TASK: usize = 16;
 /// Columns per tile: `m` rows of a tile of `g` or of the output stay in L1 (16 × 2 KiB).
 const TILE: usize = 512;
 /// Lanes of the dot-product accumulators (two AVX2 registers).
 const LANES: usize = 16;
+
+/// Whether an `[m, k]·[k, n]` product is worth the worker threads.
+fn parallel(m: usize, k: usize, n: usize) -> bool {
+    m * k * n >= PARALLEL_MIN_WORK
+}
 
 /// `a·b + c`, fused when the code is compiled with FMA (else `mul_add` is a libm call).
 #[inline(always)]
@@ -219,24 +227,29 @@ pub(crate) fn forward(
     (m, k, n): (usize, usize, usize),
 ) -> Vec<f32> {
     let avx2 = has_avx2_fma();
-    let block = k.div_ceil(FORWARD_TASKS).max(1);
-    let partials: Vec<Vec<f32>> = (0..k.div_ceil(block))
-        .into_par_iter()
-        .map(|task| {
-            let k0 = task * block;
-            let rows = (k0, block.min(k - k0));
-            let mut out = vec![0.0f32; m * n];
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the CPU has AVX2 and FMA (checked above).
-                unsafe { forward_rows_avx2(x, w, (m, k, n), rows, &mut out) };
-                return out;
-            }
-            let _ = avx2;
-            forward_rows::<false>(x, w, (m, k, n), rows, &mut out);
-            out
-        })
-        .collect();
+    let run = |k0: usize, kb: usize| {
+        let mut out = vec![0.0f32; m * n];
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            unsafe { forward_rows_avx2(x, w, (m, k, n), (k0, kb), &mut out) };
+            return out;
+        }
+        let _ = avx2;
+        forward_rows::<false>(x, w, (m, k, n), (k0, kb), &mut out);
+        out
+    };
+    let partials: Vec<Vec<f32>> = if parallel(m, k, n) {
+        let block = k.div_ceil(FORWARD_TASKS).max(1);
+        (0..k.div_ceil(block))
+            .into_par_iter()
+            .map(|task| run(task * block, block.min(k - task * block)))
+            .collect()
+    } else if k > 0 {
+        vec![run(0, k)]
+    } else {
+        Vec::new()
+    };
     let mut y: Vec<f32> = b.iter().cycle().take(m * n).copied().collect();
     for partial in partials {
         y.iter_mut().zip(&partial).for_each(|(y, &p)| *y += p);
@@ -259,20 +272,28 @@ pub(crate) fn backward(
     // SAFETY: MaybeUninit needs no initialisation; the capacity is `k * n`.
     unsafe { dw.set_len(k * n) };
     let mut dxt = vec![0.0f32; k * m];
-    dw.par_chunks_mut(ROWS_PER_TASK * n)
-        .zip(dxt.par_chunks_mut(ROWS_PER_TASK * m))
-        .enumerate()
-        .for_each(|(task, (dw, dxt))| {
-            let k0 = task * ROWS_PER_TASK;
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the CPU has AVX2 and FMA (checked above).
-                unsafe { backward_rows_avx2(x, w, g, (m, k, n), k0, dw, dxt) };
-                return;
-            }
-            let _ = avx2;
-            backward_rows::<false>(x, w, g, (m, k, n), k0, dw, dxt);
-        });
+    let run = |(task, (dw, dxt)): (usize, (&mut [MaybeUninit<f32>], &mut [f32]))| {
+        let k0 = task * ROWS_PER_TASK;
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            unsafe { backward_rows_avx2(x, w, g, (m, k, n), k0, dw, dxt) };
+            return;
+        }
+        let _ = avx2;
+        backward_rows::<false>(x, w, g, (m, k, n), k0, dw, dxt);
+    };
+    if parallel(m, k, n) {
+        dw.par_chunks_mut(ROWS_PER_TASK * n)
+            .zip(dxt.par_chunks_mut(ROWS_PER_TASK * m))
+            .enumerate()
+            .for_each(run);
+    } else {
+        dw.chunks_mut(ROWS_PER_TASK * n)
+            .zip(dxt.chunks_mut(ROWS_PER_TASK * m))
+            .enumerate()
+            .for_each(run);
+    }
     // SAFETY: the tasks wrote every element (the chunks cover `dw`); same layout, length and
     // capacity.
     let dw = unsafe {

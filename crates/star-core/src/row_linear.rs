@@ -1,8 +1,8 @@
 //! `Linear::forward` for inputs of a few rows, which STAR's experts see: each expert refines the
 //! pooled vectors of only the examples routed to it.
 //!
-//! With the `flex` feature, f32 tensors on a flex device of at most [`MAX_ROWS`] rows take a
-//! fused kernel that reads each weight once forward and once backward (see
+//! With the `flex` feature, f32 tensors on a flex device of at most [`MAX_ROWS`] rows (at least
+//! two without autodiff) take a fused kernel that reads each weight once forward and once backward (see
 //! `flex_row_linear.rs`); everything else is `Linear::forward`. Both compute the same function.
 
 use burn::nn::Linear;
@@ -37,7 +37,15 @@ pub fn forward<const D: usize>(linear: &Linear, x: Tensor<D>) -> Tensor<D> {
     {
         let dims = x.dims();
         let rows: usize = dims[..D - 1].iter().product();
-        if rows > 0 && rows <= MAX_ROWS && crate::flex_tensors::on_flex_f32(&x) {
+        let [d_input, d_output] = linear.weight.dims();
+        // One row without autodiff (decoding at batch 1) is a matrix-vector product, which
+        // gemm does as fast without packing, and on one thread.
+        let min_rows = if x.device().is_autodiff() { 1 } else { 2 };
+        if (min_rows..=MAX_ROWS).contains(&rows)
+            && d_input > 0
+            && d_output > 0
+            && crate::flex_tensors::on_flex_f32(&x)
+        {
             return fused(linear, x, rows);
         }
     }

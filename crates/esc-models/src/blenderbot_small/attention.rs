@@ -8,6 +8,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Tensor};
+use star_core::row_linear;
 
 /// Keys and values of one attention layer, each `[batch_size, n_heads, seq_length, head_dim]`.
 #[derive(Clone, Debug)]
@@ -92,8 +93,8 @@ impl Attention {
     /// Projects `x` `[batch_size, seq_length, d_model]` to keys and values.
     pub fn project_kv(&self, x: Tensor<3>) -> KeyValue {
         KeyValue {
-            key: self.split_heads(self.k_proj.forward(x.clone())),
-            value: self.split_heads(self.v_proj.forward(x)),
+            key: self.split_heads(row_linear::forward(&self.k_proj, x.clone())),
+            value: self.split_heads(row_linear::forward(&self.v_proj, x)),
         }
     }
 
@@ -105,7 +106,7 @@ impl Attention {
     pub fn attend(&self, x: Tensor<3>, kv: &KeyValue, mask: Option<Tensor<3, Bool>>) -> Tensor<3> {
         let [b, t, d] = x.dims();
         let head_dim = d / self.n_heads;
-        let q = self.split_heads(self.q_proj.forward(x));
+        let q = self.split_heads(row_linear::forward(&self.q_proj, x));
         let s = kv.len();
         let scale = (head_dim as f64).powf(-0.5);
         let dropout_active = self.dropout.prob > 0.0
@@ -143,7 +144,10 @@ impl Attention {
 /// The output projection of the heads' context `[b, h, t, d/h]`, `[b, t, d]`.
 fn linear_out(out_proj: &Linear, context: Tensor<4>) -> Tensor<3> {
     let [b, h, t, head_dim] = context.dims();
-    out_proj.forward(context.swap_dims(1, 2).reshape([b, t, h * head_dim]))
+    row_linear::forward(
+        out_proj,
+        context.swap_dims(1, 2).reshape([b, t, h * head_dim]),
+    )
 }
 
 /// Builds a linear layer initialised as HF does (weights N(0, std), bias 0).

@@ -11,6 +11,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor};
+use star_core::row_linear;
 
 use super::attention::{Attention, KeyValue, causal_mask, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
@@ -141,8 +142,8 @@ impl DecoderLayer {
             .forward(x + self.dropout.forward(h));
         let h = self
             .activation_dropout
-            .forward(gelu(self.fc1.forward(x.clone())));
-        let h = self.dropout.forward(self.fc2.forward(h));
+            .forward(gelu(row_linear::forward(&self.fc1, x.clone())));
+        let h = self.dropout.forward(row_linear::forward(&self.fc2, h));
         self.final_layer_norm.forward(x + h)
     }
 }
