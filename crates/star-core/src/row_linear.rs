@@ -99,7 +99,7 @@ mod tests {
 
     /// The fused kernel against `Linear::forward` (burn's composed product under autodiff):
     /// output and the gradients of x, weight and bias, for widths that are not multiples of the
-    /// kernel's strips and lanes, one row and the most rows, with and without bias.
+    /// kernel's tiles and lanes, one row and the most rows, with and without bias.
     #[test]
     fn fused_kernel_matches_linear_forward_with_gradients() {
         let device = Device::flex().autodiff();
