@@ -48,6 +48,11 @@ const PARALLEL_MIN_WORK: usize = 1 << 20;
 const ROWS_PER_TASK: usize = 16;
 /// Columns per tile: `m` rows of a tile of `g` or of the output stay in L1 (16 × 2 KiB).
 const TILE: usize = 512;
+/// Output rows and columns that the forward pass accumulates in registers: 4 × 2 AVX2 registers,
+/// so each loaded piece of `W` serves four rows.
+const ROW_BLOCK: usize = 4;
+/// See [ROW_BLOCK].
+const COL_BLOCK: usize = 16;
 /// Lanes of the dot-product accumulators (two AVX2 registers).
 const LANES: usize = 16;
 
@@ -115,7 +120,9 @@ fn axpy_dot<const FMA: bool>(y: &mut [f32], a: f32, g: &[f32], w: &[f32]) -> f32
 }
 
 /// One forward block of rows `k0..k0 + kb` of `W`: `out` `[m, n]` = `x[:, k0..]·w[k0.., :]`,
-/// written without reading `out` first, one tile of columns at a time.
+/// written without reading `out` first. Whole groups of [ROW_BLOCK] rows and [COL_BLOCK]
+/// columns accumulate in registers over all of the block's rows of `W` and are stored once; the
+/// edges go through [forward_rows_axpy].
 #[inline(always)]
 fn forward_rows<const FMA: bool>(
     x: &[f32],
@@ -124,11 +131,46 @@ fn forward_rows<const FMA: bool>(
     (k0, kb): (usize, usize),
     out: &mut [f32],
 ) {
-    for j0 in (0..n).step_by(TILE) {
-        let j1 = (j0 + TILE).min(n);
+    let (full_rows, full_cols) = (m - m % ROW_BLOCK, n - n % COL_BLOCK);
+    // Column blocks outside: a block's strip of `W` (`kb` × 64 bytes) stays in L1 for all rows.
+    for c0 in (0..full_cols).step_by(COL_BLOCK) {
+        for r0 in (0..full_rows).step_by(ROW_BLOCK) {
+            let mut acc = [[0.0f32; COL_BLOCK]; ROW_BLOCK];
+            for kk in k0..k0 + kb {
+                let w_block = &w[kk * n + c0..kk * n + c0 + COL_BLOCK];
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let a = x[(r0 + r) * k + kk];
+                    for (acc, &w) in acc.iter_mut().zip(w_block) {
+                        *acc = madd::<FMA>(a, w, *acc);
+                    }
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                out[(r0 + r) * n + c0..(r0 + r) * n + c0 + COL_BLOCK].copy_from_slice(acc);
+            }
+        }
+    }
+    let shape = (m, k, n);
+    forward_rows_axpy::<FMA>(x, w, shape, (k0, kb), (0..full_rows, full_cols..n), out);
+    forward_rows_axpy::<FMA>(x, w, shape, (k0, kb), (full_rows..m, 0..n), out);
+}
+
+/// [forward_rows] on the output rectangle `rows × cols`, one `axpy` per row of `W` and output
+/// row, one tile of columns at a time.
+#[inline(always)]
+fn forward_rows_axpy<const FMA: bool>(
+    x: &[f32],
+    w: &[f32],
+    (_, k, n): (usize, usize, usize),
+    (k0, kb): (usize, usize),
+    (rows, cols): (std::ops::Range<usize>, std::ops::Range<usize>),
+    out: &mut [f32],
+) {
+    for j0 in cols.clone().step_by(TILE) {
+        let j1 = (j0 + TILE).min(cols.end);
         for kk in k0..k0 + kb {
             let w_tile = &w[kk * n + j0..kk * n + j1];
-            for r in 0..m {
+            for r in rows.clone() {
                 let (a, out_tile) = (x[r * k + kk], &mut out[r * n + j0..r * n + j1]);
                 if kk == k0 {
                     out_tile
