@@ -1,7 +1,8 @@
 //! STAR at the paper sizes (d 512, ffn 2048, gate 48, 8 strategies, 8 heads, 41 positions,
 //! batch 32 / 64): forward (inference) and forward+backward (training, dropout on), vectorised
 //! and per-example loop, on flex and ndarray; plus the two ways to dispatch experts
-//! (grouped by strategy, as `Star` does, vs all experts on every example + one-hot select).
+//! (grouped by strategy, as `Star` does, vs all experts on every example + one-hot select); and
+//! one expert layer on a few rows, `row_linear::forward` against `Linear::forward`.
 //!
 //! `cargo bench -p star-core --bench star`
 
@@ -208,5 +209,48 @@ fn dispatch_benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, star_benches, dispatch_benches);
+/// One expert layer at the paper's width on a few rows: `row_linear::forward` (the fused flex
+/// kernel with the `flex` feature) against `Linear::forward` (burn's matrix product), forward
+/// without autodiff and forward + backward with it.
+fn row_linear_benches(c: &mut Criterion) {
+    use burn::nn::LinearConfig;
+    use star_core::row_linear;
+    for (d_in, d_out) in [(D, D), (D, 2048), (2048, D)] {
+        for rows in [1, 4, 8, 16] {
+            let mut group = c.benchmark_group(format!("row_linear/flex/{d_in}x{d_out}/rows{rows}"));
+            group.sample_size(20);
+            for (mode, device) in [
+                ("forward", Device::flex()),
+                ("forward_backward", Device::flex().autodiff()),
+            ] {
+                let layer = LinearConfig::new(d_in, d_out).init(&device);
+                let x = Tensor::<2>::random([rows, d_in], Distribution::Normal(0.0, 1.0), &device);
+                let x = if device.is_autodiff() {
+                    x.require_grad()
+                } else {
+                    x
+                };
+                for (name, fused) in [("row_linear", true), ("linear", false)] {
+                    group.bench_function(format!("{mode}/{name}"), |bench| {
+                        bench.iter(|| {
+                            let y = if fused {
+                                row_linear::forward(&layer, x.clone())
+                            } else {
+                                layer.forward(x.clone())
+                            };
+                            if device.is_autodiff() {
+                                let _grads = y.sum().backward();
+                            } else {
+                                let _ = y.into_data();
+                            }
+                        })
+                    });
+                }
+            }
+            group.finish();
+        }
+    }
+}
+
+criterion_group!(benches, star_benches, dispatch_benches, row_linear_benches);
 criterion_main!(benches);
