@@ -132,7 +132,9 @@ fn forward_rows<const FMA: bool>(
     out: &mut [f32],
 ) {
     let (full_rows, full_cols) = (m - m % ROW_BLOCK, n - n % COL_BLOCK);
-    // Column blocks outside: a block's strip of `W` (`kb` × 64 bytes) stays in L1 for all rows.
+    // Column blocks outside, so that the row groups reuse a block's strip of `W` (`kb` × 64
+    // bytes) from cache. (Its rows are `n` floats apart and share L1 sets; copying the strip to
+    // contiguous memory first was measured slower at 4 rows: BENCHMARKS.md, rung 4.)
     for c0 in (0..full_cols).step_by(COL_BLOCK) {
         for r0 in (0..full_rows).step_by(ROW_BLOCK) {
             let mut acc = [[0.0f32; COL_BLOCK]; ROW_BLOCK];
