@@ -12,8 +12,8 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::{relu, sigmoid};
 
 use crate::init::{LayerKind, linear};
-use crate::row_linear;
 use crate::{GateWidth, StarInit};
+use crate::{dropout, gelu_exact, row_linear};
 
 /// Configuration to create a [`StarExpert`] with [`StarExpertConfig::init`].
 #[derive(Config, Debug)]
@@ -100,7 +100,10 @@ impl StarGate {
     /// - `z`: `[..., d_model]`
     /// - output: `[..., 1]` or `[..., d_model]`
     pub fn forward<const D: usize>(&self, z: Tensor<D>) -> Tensor<D> {
-        let hidden = relu(row_linear::forward(&self.fc1, self.dropout.forward(z)));
+        let hidden = relu(row_linear::forward(
+            &self.fc1,
+            dropout::forward(&self.dropout, z),
+        ));
         sigmoid(row_linear::forward(&self.fc2, hidden))
     }
 }
@@ -128,16 +131,8 @@ impl StarRefine {
         let hidden = self
             .hidden_dropout
             .forward(gelu_exact(row_linear::forward(&self.fc1, z)));
-        self.dropout.forward(row_linear::forward(&self.fc2, hidden))
+        dropout::forward(&self.dropout, row_linear::forward(&self.fc2, hidden))
     }
-}
-
-/// Exact GELU, `x · Φ(x) = 0.5 x (1 + erf(x / √2))`, written with `erf` so that its gradient is
-/// exact on every backend: burn 0.22's default `gelu_backward` (burn-backend
-/// `ops/activation.rs`) differentiates the tanh approximation instead; flex overrides it,
-/// ndarray does not.
-pub fn gelu_exact<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    x.clone() * ((x * std::f64::consts::FRAC_1_SQRT_2).erf() + 1.0) * 0.5
 }
 
 /// One gate + refinement pair. [`Star`](crate::Star) holds one per strategy

@@ -14,19 +14,26 @@
 //! - masks: [`pad_mask_from_attention_mask`], [`attention_mask_from_pad_mask`];
 //! - Section 3.3: [`combine`] and [`LambdaSchedule`], in [`loss`];
 //! - speed: the experts' linear layers go through [`row_linear::forward`], which takes a fused
-//!   few-row kernel on flex with the `flex` feature.
+//!   few-row kernel on flex with the `flex` feature; [`dropout::forward`] is `Dropout::forward`
+//!   in one pass (forward and backward) on flex, and [`gelu_exact`] vectorised on flex.
 
 mod allocator;
 mod blend;
 mod cache;
 mod dispatch;
+pub mod dropout;
 mod error;
 mod expert;
+#[cfg(feature = "flex")]
+mod flex_dropout;
+#[cfg(feature = "flex")]
+mod flex_gelu;
 #[cfg(feature = "flex")]
 mod flex_row_linear;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub mod flex_tensors;
+mod gelu;
 mod init;
 pub mod loss;
 mod mask;
@@ -39,7 +46,8 @@ pub use allocator::tune_allocator;
 pub use blend::blend;
 pub use cache::StarCache;
 pub use error::StarConfigError;
-pub use expert::{StarExpert, StarExpertConfig, StarGate, StarRefine, gelu_exact};
+pub use expert::{StarExpert, StarExpertConfig, StarGate, StarRefine};
+pub use gelu::gelu_exact;
 pub use loss::{LambdaSchedule, combine};
 pub use mask::{attention_mask_from_pad_mask, pad_mask_from_attention_mask};
 pub use modes::{ExpertMode, GateWidth, PadPooling, PoolingMode, StarInit};

@@ -8,7 +8,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Tensor};
-use star_core::row_linear;
+use star_core::{dropout, row_linear};
 
 /// Keys and values of one attention layer, each `[batch_size, n_heads, seq_length, head_dim]`.
 #[derive(Clone, Debug)]
@@ -143,7 +143,7 @@ impl Attention {
             if let Some(mask) = mask {
                 scores = scores.mask_fill(mask, f32::MIN);
             }
-            let probs = self.dropout.forward(softmax(scores, 3));
+            let probs = dropout::forward(&self.dropout, softmax(scores, 3));
             probs.matmul(kv.value.clone())
         } else {
             let options = AttentionModuleOptions {

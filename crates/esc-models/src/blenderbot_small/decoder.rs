@@ -9,9 +9,8 @@
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor};
-use star_core::row_linear;
+use star_core::{dropout, row_linear};
 
 use super::attention::{Attention, KeyValue, causal_mask, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
@@ -133,17 +132,18 @@ impl DecoderLayer {
             .attend(x.clone(), &self_kv, Some(self_mask.clone()));
         let x = self
             .self_attn_layer_norm
-            .forward(x + self.dropout.forward(h));
+            .forward(x + dropout::forward(&self.dropout, h));
         let h = self
             .encoder_attn
             .attend(x.clone(), &cross_kv, Some(cross_mask.clone()));
         let x = self
             .encoder_attn_layer_norm
-            .forward(x + self.dropout.forward(h));
-        let h = self
-            .activation_dropout
-            .forward(gelu(row_linear::forward(&self.fc1, x.clone())));
-        let h = self.dropout.forward(row_linear::forward(&self.fc2, h));
+            .forward(x + dropout::forward(&self.dropout, h));
+        let h = dropout::forward(
+            &self.activation_dropout,
+            star_core::gelu_exact(row_linear::forward(&self.fc1, x.clone())),
+        );
+        let h = dropout::forward(&self.dropout, row_linear::forward(&self.fc2, h));
         self.final_layer_norm.forward(x + h)
     }
 }
@@ -245,7 +245,7 @@ impl Decoder {
 
         let x = self.layernorm_embedding.forward(inputs_embeds)
             + positions(&self.embed_positions, past, t, &device);
-        let mut x = self.dropout.forward(x);
+        let mut x = dropout::forward(&self.dropout, x);
         let self_mask = causal_mask(b, t, past, &device);
         let cross_mask = key_padding_mask(encoder_mask_pad, t);
         for (i, layer) in self.layers.iter().enumerate() {

@@ -4,8 +4,8 @@
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Bool, Device, Int, Tensor};
+use star_core::dropout;
 
 use super::attention::{Attention, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
@@ -55,11 +55,12 @@ impl EncoderLayer {
         let h = self.self_attn.attend(x.clone(), &kv, Some(mask));
         let x = self
             .self_attn_layer_norm
-            .forward(x + self.dropout.forward(h));
-        let h = self
-            .activation_dropout
-            .forward(gelu(self.fc1.forward(x.clone())));
-        let h = self.dropout.forward(self.fc2.forward(h));
+            .forward(x + dropout::forward(&self.dropout, h));
+        let h = dropout::forward(
+            &self.activation_dropout,
+            star_core::gelu_exact(self.fc1.forward(x.clone())),
+        );
+        let h = dropout::forward(&self.dropout, self.fc2.forward(h));
         self.final_layer_norm.forward(x + h)
     }
 }
@@ -139,7 +140,7 @@ impl Encoder {
         );
         let positions = positions(&self.embed_positions, 0, s, &inputs_embeds.device());
         let x = self.layernorm_embedding.forward(inputs_embeds + positions);
-        let mut x = self.dropout.forward(x);
+        let mut x = dropout::forward(&self.dropout, x);
         let mask = key_padding_mask(&mask_pad, s);
         for layer in &self.layers {
             x = layer.forward(x, mask.clone());
