@@ -1,5 +1,6 @@
 //! A linear layer over a few rows on the flex backend, forward and backward, as a burn backend
-//! extension with its own autodiff node (see [`crate::row_linear`] for when it is used).
+//! extension with its own autodiff node (see [`crate::row_linear`] for when it is used). More
+//! rows than [`MAX_ROWS`](crate::row_linear::MAX_ROWS) go to `flex_gemm_linear.rs`.
 //!
 //! With a handful of rows, `x·W` is bound by reading `W` once, and its backward by reading `W`
 //! once more and writing `dW` once. A general matrix product packs `W` into panels first (an
@@ -377,7 +378,12 @@ impl RowLinearOps for Flex {
             "row linear: x is [{m}, {k}] but the weight [{wk}, {n}]"
         );
         assert_eq!(b.shape().num_elements(), n, "row linear: bias width");
-        from_f32s(forward(f32s(&x), f32s(&w), f32s(&b), (m, k, n)), [m, n])
+        let out = if m > crate::row_linear::MAX_ROWS {
+            crate::flex_gemm_linear::forward(f32s(&x), f32s(&w), f32s(&b), (m, k, n))
+        } else {
+            forward(f32s(&x), f32s(&w), f32s(&b), (m, k, n))
+        };
+        from_f32s(out, [m, n])
     }
 
     fn row_linear_backward(
@@ -388,7 +394,11 @@ impl RowLinearOps for Flex {
         let (x, [m, k]) = matrix(x);
         let (w, [_, n]) = matrix(w);
         let (g, _) = matrix(g);
-        let (dx, dw, db) = backward(f32s(&x), f32s(&w), f32s(&g), (m, k, n));
+        let (dx, dw, db) = if m > crate::row_linear::MAX_ROWS {
+            crate::flex_gemm_linear::backward(f32s(&x), f32s(&w), f32s(&g), (m, k, n))
+        } else {
+            backward(f32s(&x), f32s(&w), f32s(&g), (m, k, n))
+        };
         (
             from_f32s(dx, [m, k]),
             from_f32s(dw, [k, n]),

@@ -29,6 +29,8 @@ mod flex_dropout;
 #[cfg(feature = "flex")]
 mod flex_gelu;
 #[cfg(feature = "flex")]
+mod flex_gemm_linear;
+#[cfg(feature = "flex")]
 mod flex_row_linear;
 #[cfg(feature = "flex")]
 #[doc(hidden)]

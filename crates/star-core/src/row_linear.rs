@@ -1,15 +1,17 @@
-//! `Linear::forward` for inputs of a few rows, which STAR's experts see: each expert refines the
-//! pooled vectors of only the examples routed to it.
+//! `Linear::forward` as one fused operation on flex, for inputs of a few rows (which STAR's
+//! experts see: each expert refines the pooled vectors of only the examples routed to it) and of
+//! many.
 //!
-//! With the `flex` feature, f32 tensors on a flex device of at most [`MAX_ROWS`] rows (at least
-//! two without autodiff) take a fused kernel that reads each weight once forward and once
-//! backward (see `flex_row_linear.rs`); everything else is `Linear::forward`. Both compute the
-//! same function.
+//! With the `flex` feature, f32 tensors on a flex device (at least two rows without autodiff)
+//! take one backend extension with its own backward pass. At most [`MAX_ROWS`] rows go through
+//! a kernel that reads each weight once forward and once backward (`flex_row_linear.rs`); more
+//! rows through gemm, with the bias as the product's starting value and no zero-filled outputs
+//! (`flex_gemm_linear.rs`). Everything else is `Linear::forward`. All compute the same function.
 
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 
-/// The most rows (all leading dimensions together) that take the fused flex kernel. Above it a
+/// The most rows (all leading dimensions together) that take the few-row flex kernel. Above it a
 /// general matrix product is as fast: its packing cost is shared by more rows.
 pub const MAX_ROWS: usize = 16;
 
@@ -44,11 +46,7 @@ pub fn forward<const D: usize>(linear: &Linear, x: Tensor<D>) -> Tensor<D> {
         // `benches/star.rs` has gemm ahead from 16 rows without autodiff too; in decoding, where
         // each step reads every weight once, the kernel is faster at 16 rows: 1.07-1.18x.)
         let min_rows = if x.device().is_autodiff() { 1 } else { 2 };
-        if (min_rows..=MAX_ROWS).contains(&rows)
-            && d_input > 0
-            && d_output > 0
-            && crate::flex_tensors::on_flex_f32(&x)
-        {
+        if rows >= min_rows && d_input > 0 && d_output > 0 && crate::flex_tensors::on_flex_f32(&x) {
             return fused(linear, x, rows);
         }
     }
@@ -109,6 +107,8 @@ mod tests {
         for (rows, d_in, d_out, bias) in [
             (1, 37, 300, true),
             (MAX_ROWS, 512, 513, true),
+            (MAX_ROWS + 1, 64, 65, false),
+            (70, 33, 300, true),
             (5, 48, 1, false),
             (3, 17, 2048, true),
         ] {
@@ -148,17 +148,16 @@ mod tests {
         }
     }
 
-    /// The other paths are `Linear::forward`: more rows than [MAX_ROWS], other backends, one row
-    /// without autodiff; and the kernel without autodiff matches it on rows over batch
-    /// dimensions.
+    /// The other paths are `Linear::forward`: other backends, one row without autodiff; and the
+    /// kernels without autodiff match it on rows over batch dimensions.
     #[test]
     fn other_paths_match_linear_forward() {
         #[allow(deprecated)]
         for device in [Device::flex(), Device::ndarray()] {
             let layer = LinearConfig::new(8, 3).init(&device);
-            let x = Tensor::<2>::random([MAX_ROWS + 1, 8], Distribution::Default, &device);
+            let x = Tensor::<3>::random([1, 1, 8], Distribution::Default, &device);
             assert_eq!(values(forward(&layer, x.clone())), values(layer.forward(x)));
-            for rows in [1, 3, 12] {
+            for rows in [1, 3, 12, MAX_ROWS + 1, 50] {
                 let x = Tensor::<3>::random([rows, 1, 8], Distribution::Default, &device);
                 let (got, want) = (forward(&layer, x.clone()), layer.forward(x));
                 assert_eq!(got.dims(), [rows, 1, 3]);

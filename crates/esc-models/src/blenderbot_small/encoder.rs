@@ -5,7 +5,7 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Bool, Device, Int, Tensor};
-use star_core::dropout;
+use star_core::{dropout, row_linear};
 
 use super::attention::{Attention, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
@@ -58,9 +58,9 @@ impl EncoderLayer {
             .forward(x + dropout::forward(&self.dropout, h));
         let h = dropout::forward(
             &self.activation_dropout,
-            star_core::gelu_exact(self.fc1.forward(x.clone())),
+            star_core::gelu_exact(row_linear::forward(&self.fc1, x.clone())),
         );
-        let h = dropout::forward(&self.dropout, self.fc2.forward(h));
+        let h = dropout::forward(&self.dropout, row_linear::forward(&self.fc2, h));
         self.final_layer_norm.forward(x + h)
     }
 }
