@@ -65,13 +65,10 @@ fn fused<const D: usize>(prob: f64, x: Tensor<D>) -> Tensor<D> {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::test_values::values;
     use burn::module::Module;
     use burn::nn::DropoutConfig;
     use burn::tensor::{Device, Distribution};
-
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().convert::<f32>().try_to_vec().unwrap()
-    }
 
     /// Kept elements are scaled by `1 / (1 - p)`, about `1 - p` of them are kept, the gradient
     /// flows through exactly the kept elements with the same scale, and the same device seed

@@ -39,11 +39,8 @@ fn composed<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::test_values::values;
     use burn::tensor::{Device, Distribution};
-
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().convert::<f32>().try_to_vec().unwrap()
-    }
 
     /// The fused kernel against the composed `erf` form (burn-flex's libm `erf`): outputs and
     /// input gradients, with autodiff, and without it on a strided (transposed) input.

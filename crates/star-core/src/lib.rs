@@ -43,6 +43,8 @@ mod modes;
 mod pooling;
 pub mod row_linear;
 mod star;
+#[cfg(all(test, feature = "flex"))]
+mod test_values;
 
 pub use allocator::tune_allocator;
 pub use blend::blend;

@@ -83,20 +83,9 @@ fn fused<const D: usize>(linear: &Linear, x: Tensor<D>, rows: usize) -> Tensor<D
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::test_values::{max_diff, values};
     use burn::nn::LinearConfig;
     use burn::tensor::{Device, Distribution};
-
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().convert::<f32>().try_to_vec().unwrap()
-    }
-
-    fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f32::max)
-    }
 
     /// The fused kernel against `Linear::forward` (burn's composed product under autodiff):
     /// output and the gradients of x, weight and bias, for widths that are not multiples of the
