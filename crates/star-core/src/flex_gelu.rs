@@ -19,7 +19,7 @@ use burn::tensor::TensorData;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-use crate::flex_tensors::{contiguous, f32s};
+use crate::flex_tensors::{contiguous, f32s, has_avx2_fma};
 
 /// The exact GELU a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -106,17 +106,6 @@ fn forward_chunk_avx2(x: &[f32], out: &mut [MaybeUninit<f32>]) {
 #[target_feature(enable = "avx2,fma")]
 fn backward_chunk_avx2(x: &[f32], g: &[f32], out: &mut [MaybeUninit<f32>]) {
     backward_chunk(x, g, out);
-}
-
-fn has_avx2_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// `f` over chunks of `len` outputs (in parallel above one chunk), the output not zero-filled

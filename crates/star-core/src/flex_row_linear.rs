@@ -20,7 +20,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, ba
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-use crate::flex_tensors::{contiguous, f32s, from_f32s};
+use crate::flex_tensors::{contiguous, f32s, from_f32s, has_avx2_fma};
 
 /// The few-row linear operations a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -249,17 +249,6 @@ fn backward_rows_avx2(
     dxt: &mut [f32],
 ) {
     backward_rows::<true>(x, w, g, shape, k0, dw, dxt)
-}
-
-fn has_avx2_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// `x·w + b` on slices: `x` `[m, k]`, `w` `[k, n]`, `b` `[n]`.

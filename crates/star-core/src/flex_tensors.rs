@@ -39,3 +39,16 @@ pub fn to_vec<E: Element>(t: FlexTensor) -> Vec<E> {
 pub fn from_f32s<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
 }
+
+/// Whether the CPU has AVX2 and FMA: the kernels' second, vectorised compilation needs them
+/// (`is_x86_feature_detected!` caches its answer after the first call).
+pub fn has_avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
