@@ -16,10 +16,9 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Flex, TensorMetadata, backend_extension};
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-use crate::flex_tensors::{contiguous, f32s, has_avx2_fma};
+use crate::flex_tensors::{contiguous, f32s, fill_chunks, has_avx2_fma};
 
 /// The dropout operation a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -93,33 +92,17 @@ fn chunk_avx2(x: &[f32], start: usize, mask: DropoutMask, out: &mut [MaybeUninit
 /// Dropout of a slice (element `i` of `x` is element `i` of the tensor).
 pub(crate) fn apply(x: &[f32], mask: DropoutMask) -> Vec<f32> {
     let avx2 = has_avx2_fma();
-    let mut out: Vec<MaybeUninit<f32>> = Vec::with_capacity(x.len());
-    // SAFETY: MaybeUninit needs no initialisation; the capacity is `x.len()`.
-    unsafe { out.set_len(x.len()) };
-    let run = |(task, (x, out)): (usize, (&[f32], &mut [MaybeUninit<f32>]))| {
+    fill_chunks(x.len(), CHUNK, |start, out| {
+        let x = &x[start..start + out.len()];
         #[cfg(target_arch = "x86_64")]
         if avx2 {
             // SAFETY: the CPU has AVX2 (checked above, with FMA).
-            unsafe { chunk_avx2(x, task * CHUNK, mask, out) };
+            unsafe { chunk_avx2(x, start, mask, out) };
             return;
         }
         let _ = avx2;
-        chunk(x, task * CHUNK, mask, out);
-    };
-    if x.len() > CHUNK {
-        x.par_chunks(CHUNK)
-            .zip(out.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(run);
-    } else {
-        run((0, (x, &mut out)));
-    }
-    // SAFETY: every element was written (the chunks cover `out`); same layout, length and
-    // capacity.
-    unsafe {
-        let mut out = std::mem::ManuallyDrop::new(out);
-        Vec::from_raw_parts(out.as_mut_ptr().cast::<f32>(), out.len(), out.capacity())
-    }
+        chunk(x, start, mask, out);
+    })
 }
 
 impl DropoutOps for Flex {

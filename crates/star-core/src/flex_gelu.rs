@@ -16,10 +16,9 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, backend_extension};
 use burn::tensor::TensorData;
-use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-use crate::flex_tensors::{contiguous, f32s, has_avx2_fma};
+use crate::flex_tensors::{contiguous, f32s, fill_chunks, has_avx2_fma};
 
 /// The exact GELU a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -108,31 +107,10 @@ fn backward_chunk_avx2(x: &[f32], g: &[f32], out: &mut [MaybeUninit<f32>]) {
     backward_chunk(x, g, out);
 }
 
-/// `f` over chunks of `len` outputs (in parallel above one chunk), the output not zero-filled
-/// first.
-fn map_chunks(len: usize, f: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
-    let mut out: Vec<MaybeUninit<f32>> = Vec::with_capacity(len);
-    // SAFETY: MaybeUninit needs no initialisation; the capacity is `len`.
-    unsafe { out.set_len(len) };
-    if len > CHUNK {
-        out.par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(i, o)| f(i * CHUNK, o));
-    } else {
-        f(0, &mut out);
-    }
-    // SAFETY: `f` wrote every element of its chunk, and the chunks cover `out`; same layout,
-    // length and capacity.
-    unsafe {
-        let mut out = std::mem::ManuallyDrop::new(out);
-        Vec::from_raw_parts(out.as_mut_ptr().cast::<f32>(), out.len(), out.capacity())
-    }
-}
-
 /// GELU of a slice.
 pub(crate) fn forward(x: &[f32]) -> Vec<f32> {
     let avx2 = has_avx2_fma();
-    map_chunks(x.len(), |start, out| {
+    fill_chunks(x.len(), CHUNK, |start, out| {
         let x = &x[start..start + out.len()];
         #[cfg(target_arch = "x86_64")]
         if avx2 {
@@ -149,7 +127,7 @@ pub(crate) fn forward(x: &[f32]) -> Vec<f32> {
 pub(crate) fn backward(x: &[f32], g: &[f32]) -> Vec<f32> {
     assert_eq!(x.len(), g.len(), "gelu backward: input and gradient sizes");
     let avx2 = has_avx2_fma();
-    map_chunks(x.len(), |start, out| {
+    fill_chunks(x.len(), CHUNK, |start, out| {
         let range = start..start + out.len();
         let (x, g) = (&x[range.clone()], &g[range]);
         #[cfg(target_arch = "x86_64")]

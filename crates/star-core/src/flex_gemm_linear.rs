@@ -9,6 +9,8 @@
 
 use gemm::Parallelism;
 
+use crate::flex_tensors::{column_sums, repeat_row};
+
 /// Multiply-adds from which gemm runs on the rayon threads (as burn-flex decides).
 const PARALLEL_MIN_WORK: usize = 1 << 18;
 
@@ -76,7 +78,7 @@ pub(crate) fn forward(
         k > 0 && x.len() == m * k && w.len() == k * n && b.len() == n,
         "linear: sizes"
     );
-    let mut out: Vec<f32> = b.iter().cycle().take(m * n).copied().collect();
+    let mut out = repeat_row(b, m);
     // SAFETY: `out` holds m·n floats; `x` and `w` are exactly [m, k] and [k, n] row-major.
     unsafe {
         product(
@@ -110,9 +112,5 @@ pub(crate) fn backward(
     let dw = written_by(k * n, |dw| unsafe {
         product(dw, (k, n, m), (x.as_ptr(), 1, k), (g.as_ptr(), n, 1), false)
     });
-    let mut db = vec![0.0f32; n];
-    for row in g.chunks_exact(n) {
-        db.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
-    }
-    (dx, dw, db)
+    (dx, dw, column_sums(g, n))
 }

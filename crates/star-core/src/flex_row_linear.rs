@@ -20,7 +20,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, ba
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-use crate::flex_tensors::{contiguous, f32s, from_f32s, has_avx2_fma};
+use crate::flex_tensors::{column_sums, contiguous, f32s, from_f32s, has_avx2_fma, repeat_row};
 
 /// The few-row linear operations a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -285,7 +285,7 @@ pub(crate) fn forward(
     } else {
         Vec::new()
     };
-    let mut y: Vec<f32> = b.iter().cycle().take(m * n).copied().collect();
+    let mut y = repeat_row(b, m);
     for partial in partials {
         y.iter_mut().zip(&partial).for_each(|(y, &p)| *y += p);
     }
@@ -341,13 +341,7 @@ pub(crate) fn backward(
             dx[r * k + kk] = dxt[kk * m + r];
         }
     }
-    let mut db = vec![0.0f32; n];
-    for r in 0..m {
-        db.iter_mut()
-            .zip(&g[r * n..(r + 1) * n])
-            .for_each(|(d, &x)| *d += x);
-    }
-    (dx, dw, db)
+    (dx, dw, column_sums(g, n))
 }
 
 /// A contiguous copy (or the tensor itself) with its two dimensions.

@@ -6,6 +6,8 @@ use burn::backend::DispatchDevice;
 use burn::backend::TensorMetadata;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::{DType, Element, Tensor, TensorData};
+use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Whether `t` is f32 on a flex device (with or without autodiff): what the kernels handle.
 pub fn on_flex_f32<const D: usize>(t: &Tensor<D>) -> bool {
@@ -51,4 +53,44 @@ pub fn has_avx2_fma() -> bool {
     {
         false
     }
+}
+
+/// `len` floats written by `fill(start, chunk)` over chunks of `chunk` elements (in parallel
+/// above one chunk), without zero-filling them first. `fill` must write every element of the
+/// chunk it is given, which starts at element `start`.
+pub fn fill_chunks(
+    len: usize,
+    chunk: usize,
+    fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync,
+) -> Vec<f32> {
+    let mut out: Vec<MaybeUninit<f32>> = Vec::with_capacity(len);
+    // SAFETY: MaybeUninit needs no initialisation; the capacity is `len`.
+    unsafe { out.set_len(len) };
+    if len > chunk {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, o)| fill(i * chunk, o));
+    } else {
+        fill(0, &mut out);
+    }
+    // SAFETY: `fill` wrote every element of its chunk and the chunks cover `out`; same layout,
+    // length and capacity.
+    unsafe {
+        let mut out = std::mem::ManuallyDrop::new(out);
+        Vec::from_raw_parts(out.as_mut_ptr().cast::<f32>(), out.len(), out.capacity())
+    }
+}
+
+/// `m` copies of `row`, one after the other (a bias broadcast over `m` rows).
+pub fn repeat_row(row: &[f32], m: usize) -> Vec<f32> {
+    row.iter().cycle().take(m * row.len()).copied().collect()
+}
+
+/// The sums of the columns of a row-major matrix `n` wide (a bias gradient).
+pub fn column_sums(matrix: &[f32], n: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; n];
+    for row in matrix.chunks_exact(n) {
+        sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
+    }
+    sums
 }
