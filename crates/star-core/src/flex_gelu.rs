@@ -18,6 +18,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, ba
 use burn::tensor::TensorData;
 use std::mem::MaybeUninit;
 
+use crate::flex_math::exp_nonpositive;
 use crate::flex_tensors::{contiguous, f32s, fill_chunks, has_avx2_fma};
 
 /// The exact GELU a backend supplies.
@@ -51,24 +52,6 @@ pub(crate) fn erf(x: f32) -> f32 {
     q = x2.mul_add(q, -1.426_474e-2);
     // It overshoots ±1 by an ulp near ±4.
     (x * p / q).clamp(-1.0, 1.0)
-}
-
-/// `exp(x)` for `x ≤ 0` (Cephes `expf`: `2ⁿ · e^r` with `|r| ≤ ln 2 / 2`); `x` is clamped at
-/// −87 (e⁻⁸⁷ ≈ 1.6e-38, the normal range's end).
-#[inline(always)]
-pub(crate) fn exp_nonpositive(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 · 2²³: adding it rounds to an integer.
-    let x = x.max(-87.0);
-    let n = (x * std::f32::consts::LOG2_E + ROUND) - ROUND;
-    let r = n.mul_add(-0.693_359_4, x);
-    let r = n.mul_add(2.121_944_4e-4, r);
-    let mut p = r.mul_add(1.987_569_1e-4, 1.398_2e-3);
-    p = r.mul_add(p, 8.333_452e-3);
-    p = r.mul_add(p, 4.166_579_6e-2);
-    p = r.mul_add(p, 1.666_666_5e-1);
-    p = r.mul_add(p, 0.5);
-    let y = (p * r).mul_add(r, r) + 1.0;
-    y * f32::from_bits(((n as i32 + 127) << 23) as u32)
 }
 
 /// Φ(x) = (1 + erf(x / √2)) / 2.

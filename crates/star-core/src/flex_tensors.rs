@@ -83,7 +83,13 @@ pub fn fill_chunks(
 
 /// `m` copies of `row`, one after the other (a bias broadcast over `m` rows).
 pub fn repeat_row(row: &[f32], m: usize) -> Vec<f32> {
-    row.iter().cycle().take(m * row.len()).copied().collect()
+    // One `memcpy` per row: a `cycle().take()` iterator is copied element by element (4 % of
+    // the 90M encoder's time when it was).
+    let mut out = Vec::with_capacity(m * row.len());
+    for _ in 0..m {
+        out.extend_from_slice(row);
+    }
+    out
 }
 
 /// The sums of the columns of a row-major matrix `n` wide (a bias gradient).

@@ -31,6 +31,9 @@ mod flex_gelu;
 #[cfg(feature = "flex")]
 mod flex_gemm_linear;
 #[cfg(feature = "flex")]
+#[doc(hidden)]
+pub mod flex_math;
+#[cfg(feature = "flex")]
 mod flex_row_linear;
 #[cfg(feature = "flex")]
 #[doc(hidden)]

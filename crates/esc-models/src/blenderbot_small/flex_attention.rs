@@ -20,6 +20,7 @@ use burn::backend::{
 use burn::tensor::{Bool, Tensor};
 use rayon::prelude::*;
 
+use star_core::flex_math::{softmax_backward_row, softmax_row};
 use star_core::flex_tensors::{contiguous, f32s, from_f32s, on_flex_f32};
 
 /// The fused attention operations a backend supplies.
@@ -35,6 +36,16 @@ pub trait FusedAttentionOps: Backend {
         mask: BoolTensor<Self>,
         scale: f64,
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
+    /// The context alone, as [FusedAttentionOps::fused_attention] computes it, without keeping
+    /// the probabilities (inference).
+    fn fused_attention_inference(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        mask: BoolTensor<Self>,
+        scale: f64,
+    ) -> FloatTensor<Self>;
 
     /// `(dq, dk, dv)` from the saved probabilities and the output gradient `[b, h, t, d]`.
     fn fused_attention_backward(
@@ -63,13 +74,18 @@ pub fn attention(
     let [b, _, t, _] = q.dims();
     let s = k.dims()[2];
     let mask = mask.unwrap_or_else(|| Tensor::<3, Bool>::zeros([b, t, s], &q.device()));
-    let (out, _) = <Dispatch as FusedAttentionOps>::fused_attention(
+    let tracked = q.device().is_autodiff();
+    let (q, k, v, mask) = (
         q.into_dispatch(),
         k.into_dispatch(),
         v.into_dispatch(),
         mask.into_dispatch(),
-        scale,
     );
+    let out = if tracked {
+        <Dispatch as FusedAttentionOps>::fused_attention(q, k, v, mask, scale).0
+    } else {
+        <Dispatch as FusedAttentionOps>::fused_attention_inference(q, k, v, mask, scale)
+    };
     Tensor::from_dispatch(out)
 }
 
@@ -134,28 +150,88 @@ fn product(
     }
 }
 
-/// Scaled, masked softmax of one row of scores, in place; a fully masked row becomes zeros.
-fn softmax_row(row: &mut [f32], scale: f32, mask: &[u8]) {
-    let mut max = f32::NEG_INFINITY;
-    for (x, &masked) in row.iter_mut().zip(mask) {
-        if masked != 0 {
-            *x = f32::NEG_INFINITY;
-        } else {
-            *x *= scale;
-            max = max.max(*x);
+/// The forward pass: the context `[b, h, t, d]` and, with `keep_probs`, the probabilities
+/// `[b, h, t, s]` (the backward pass needs them; inference does not, and each task then reuses
+/// one row-block of scratch instead).
+fn forward(
+    q: FlexTensor,
+    k: FlexTensor,
+    v: FlexTensor,
+    mask: FlexTensor,
+    scale: f64,
+    keep_probs: bool,
+) -> (FlexTensor, Option<FlexTensor>) {
+    let (q, [b, h, t, d]) = contiguous4(q);
+    let (k, [_, _, s, _]) = contiguous4(k);
+    let (v, _) = contiguous4(v);
+    assert_eq!(
+        k.shape().dims::<4>(),
+        [b, h, s, d],
+        "fused attention: key shape"
+    );
+    assert_eq!(
+        v.shape().dims::<4>(),
+        [b, h, s, d],
+        "fused attention: value shape"
+    );
+    assert_eq!(
+        mask.shape().dims::<3>(),
+        [b, t, s],
+        "fused attention: mask must be [b, t, s]"
+    );
+    let mask = bool_bytes(mask);
+    let (qs, ks, vs) = (f32s(&q), f32s(&k), f32s(&v));
+    let scale = scale as f32;
+    let mut out = vec![0.0f32; b * h * t * d];
+    // One (example, head) pair: scores = q · kᵀ, the masked softmax in place, out = probs · v.
+    let head = |bh: usize, p: &mut [f32], o: &mut [f32]| {
+        let example = bh / h;
+        let (qh, kh, vh) = (
+            &qs[bh * t * d..(bh + 1) * t * d],
+            &ks[bh * s * d..(bh + 1) * s * d],
+            &vs[bh * s * d..(bh + 1) * s * d],
+        );
+        product(p, (t, s, d), qh, (d, 1), kh, (1, d));
+        let rows_mask = &mask[example * t * s..(example + 1) * t * s];
+        for (row, row_mask) in p
+            .chunks_exact_mut(s.max(1))
+            .zip(rows_mask.chunks_exact(s.max(1)))
+        {
+            softmax_row(row, scale, row_mask);
         }
+        product(o, (t, d, s), p, (s, 1), vh, (d, 1));
+    };
+    let out_chunks = out.par_chunks_mut((t * d).max(1)).enumerate();
+    if keep_probs {
+        let mut probs = vec![0.0f32; b * h * t * s];
+        probs
+            .par_chunks_mut((t * s).max(1))
+            .zip(out_chunks)
+            .for_each(|(p, (bh, o))| head(bh, p, o));
+        (
+            from_f32s(out, [b, h, t, d]),
+            Some(from_f32s(probs, [b, h, t, s])),
+        )
+    } else {
+        out_chunks.for_each_init(
+            || vec![0.0f32; t * s],
+            |scratch, (bh, o)| head(bh, scratch, o),
+        );
+        (from_f32s(out, [b, h, t, d]), None)
     }
-    if max == f32::NEG_INFINITY {
-        row.fill(0.0);
-        return;
+}
+
+/// A boolean tensor's values as bytes (1 = true), row-major: a copy of flex's own bytes where
+/// it stores one per value, which converting element by element through `TensorData` is not.
+fn bool_bytes(mask: FlexTensor) -> Vec<u8> {
+    use burn::tensor::{BoolStore, DType};
+    if matches!(mask.dtype(), DType::Bool(BoolStore::Native | BoolStore::U8)) {
+        let mask = contiguous(mask);
+        let len = mask.shape().num_elements();
+        mask.storage::<u8>()[..len].to_vec()
+    } else {
+        mask.into_data().iter::<bool>().map(u8::from).collect()
     }
-    let mut sum = 0.0f32;
-    for x in row.iter_mut() {
-        *x = (*x - max).exp();
-        sum += *x;
-    }
-    let inv = 1.0 / sum;
-    row.iter_mut().for_each(|x| *x *= inv);
 }
 
 impl FusedAttentionOps for Flex {
@@ -166,49 +242,18 @@ impl FusedAttentionOps for Flex {
         mask: FlexTensor,
         scale: f64,
     ) -> (FlexTensor, FlexTensor) {
-        let (q, [b, h, t, d]) = contiguous4(q);
-        let (k, [_, _, s, _]) = contiguous4(k);
-        let (v, _) = contiguous4(v);
-        assert_eq!(
-            k.shape().dims::<4>(),
-            [b, h, s, d],
-            "fused attention: key shape"
-        );
-        assert_eq!(
-            v.shape().dims::<4>(),
-            [b, h, s, d],
-            "fused attention: value shape"
-        );
-        assert_eq!(
-            mask.shape().dims::<3>(),
-            [b, t, s],
-            "fused attention: mask must be [b, t, s]"
-        );
-        let mask: Vec<u8> = mask.into_data().iter::<bool>().map(u8::from).collect();
-        let (qs, ks, vs) = (f32s(&q), f32s(&k), f32s(&v));
-        let mut probs = vec![0.0f32; b * h * t * s];
-        let mut out = vec![0.0f32; b * h * t * d];
-        probs
-            .par_chunks_mut((t * s).max(1))
-            .zip(out.par_chunks_mut((t * d).max(1)))
-            .enumerate()
-            .for_each(|(bh, (p, o))| {
-                let example = bh / h;
-                let (qh, kh, vh) = (
-                    &qs[bh * t * d..(bh + 1) * t * d],
-                    &ks[bh * s * d..(bh + 1) * s * d],
-                    &vs[bh * s * d..(bh + 1) * s * d],
-                );
-                // scores = q · kᵀ
-                product(p, (t, s, d), qh, (d, 1), kh, (1, d));
-                for i in 0..t {
-                    let row_mask = &mask[(example * t + i) * s..(example * t + i + 1) * s];
-                    softmax_row(&mut p[i * s..(i + 1) * s], scale as f32, row_mask);
-                }
-                // out = probs · v
-                product(o, (t, d, s), p, (s, 1), vh, (d, 1));
-            });
-        (from_f32s(out, [b, h, t, d]), from_f32s(probs, [b, h, t, s]))
+        let (out, probs) = forward(q, k, v, mask, scale, true);
+        (out, probs.expect("probabilities kept"))
+    }
+
+    fn fused_attention_inference(
+        q: FlexTensor,
+        k: FlexTensor,
+        v: FlexTensor,
+        mask: FlexTensor,
+        scale: f64,
+    ) -> FlexTensor {
+        forward(q, k, v, mask, scale, false).0
     }
 
     fn fused_attention_backward(
@@ -244,12 +289,8 @@ impl FusedAttentionOps for Flex {
                 // dp = g · vᵀ, then ds = p ⊙ (dp − Σ_j dp ⊙ p) · scale, in place
                 let mut ds = vec![0.0f32; t * s];
                 product(&mut ds, (t, s, d), gh, (d, 1), vh, (1, d));
-                for i in 0..t {
-                    let (dp, p) = (&mut ds[i * s..(i + 1) * s], &ph[i * s..(i + 1) * s]);
-                    let dot: f32 = dp.iter().zip(p).map(|(a, b)| a * b).sum();
-                    dp.iter_mut()
-                        .zip(p)
-                        .for_each(|(x, &pj)| *x = pj * (*x - dot) * scale);
+                for (dp, p) in ds.chunks_exact_mut(s).zip(ph.chunks_exact(s)) {
+                    softmax_backward_row(dp, p, scale);
                 }
                 // dq = ds · k, dk = dsᵀ · q
                 product(dqh, (t, d, s), &ds, (s, 1), kh, (d, 1));
@@ -309,6 +350,17 @@ impl<B: Backend + FusedAttentionOps, C: CheckpointStrategy> FusedAttentionOps fo
             OpsKind::UnTracked(prep) => prep.finish(out),
         };
         (out, Self::from_inner(probs))
+    }
+
+    fn fused_attention_inference(
+        q: FloatTensor<Self>,
+        k: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        mask: BoolTensor<Self>,
+        scale: f64,
+    ) -> FloatTensor<Self> {
+        // Tracked like the training path, so a gradient still flows if one is asked for.
+        Self::fused_attention(q, k, v, mask, scale).0
     }
 
     fn fused_attention_backward(

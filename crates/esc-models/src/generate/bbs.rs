@@ -51,14 +51,17 @@ impl<'a> BbsStepper<'a> {
 impl StepDecoder for BbsStepper<'_> {
     fn step(&mut self, new_ids: Tensor<2, Int>) -> Tensor<2> {
         let [n, _] = new_ids.dims();
-        let logits = self.model.decode(
+        let hidden = self.model.decode_hidden(
             new_ids,
             &self.encoder_hidden,
             &self.mask_pad,
             Some(&mut self.cache),
         );
-        let [_, t, v] = logits.dims();
-        logits.slice([0..n, t - 1..t]).reshape([n, v])
+        // Only the last position's logits are needed: the LM head on it alone.
+        let [_, t, _] = hidden.dims();
+        let logits = self.model.lm_logits(hidden.slice([0..n, t - 1..t]));
+        let [_, _, v] = logits.dims();
+        logits.reshape([n, v])
     }
 
     fn select(&mut self, indices: Tensor<1, Int>) {

@@ -9,38 +9,7 @@
 /// Lanes per chunk: two AVX2 registers, four SSE registers.
 const LANES: usize = 16;
 
-/// `exp(x)` for `x <= 0` (the shifted logits of a softmax), relative error below 2e-7
-/// (Cephes' `expf` polynomial on `x = k·ln 2 + r`, `|r| <= ln 2 / 2`). Inputs below −87 give
-/// `exp(−87)` ≈ 1.6e-38 instead of a denormal; NaN stays NaN.
-#[inline(always)]
-fn exp_nonpositive(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
-    // A comparison instead of `max`, so that NaN passes through.
-    let x = if x < -87.0 { -87.0 } else { x };
-    let shifted = x * LOG2E + ROUND;
-    let k = shifted - ROUND;
-    // The bits of 2^k (wrapping: a NaN's bits are garbage here, and the result is NaN anyway).
-    let two_to_k = f32::from_bits(
-        shifted
-            .to_bits()
-            .wrapping_sub(ROUND.to_bits())
-            .wrapping_add(127)
-            << 23,
-    );
-    let r = x - k * LN2_HI - k * LN2_LO;
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 0.166_666_65;
-    p = p * r + 0.5;
-    let exp_r = p * r * r + r + 1.0;
-    exp_r * two_to_k
-}
+use star_core::flex_math::exp_nonpositive;
 
 #[inline(always)]
 fn max_body(row: &[f32]) -> f32 {
@@ -145,22 +114,6 @@ mod tests {
             .map(|&x| (x as f64 - max).exp())
             .sum::<f64>()
             .ln()
-    }
-
-    #[test]
-    fn exp_matches_libm_over_the_softmax_range() {
-        let mut worst = 0.0f64;
-        let mut x = -87.0f32;
-        while x <= 0.0 {
-            let got = exp_nonpositive(x) as f64;
-            let want = (x as f64).exp();
-            worst = worst.max(((got - want) / want).abs());
-            x += 0.001_37;
-        }
-        assert!(worst < 3e-7, "worst relative error {worst}");
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert!(exp_nonpositive(f32::NAN).is_nan());
-        assert!(exp_nonpositive(-1e30) < 2e-38);
     }
 
     #[test]
