@@ -31,6 +31,8 @@ mod flex_gelu;
 #[cfg(feature = "flex")]
 mod flex_gemm_linear;
 #[cfg(feature = "flex")]
+mod flex_layer_norm;
+#[cfg(feature = "flex")]
 #[doc(hidden)]
 pub mod flex_math;
 #[cfg(feature = "flex")]
@@ -40,6 +42,7 @@ mod flex_row_linear;
 pub mod flex_tensors;
 mod gelu;
 mod init;
+pub mod layer_norm;
 pub mod loss;
 mod mask;
 mod modes;

@@ -10,7 +10,7 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Bool, Device, Int, Tensor};
-use star_core::{dropout, row_linear};
+use star_core::{dropout, layer_norm, row_linear};
 
 use super::attention::{Attention, KeyValue, causal_mask, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
@@ -130,21 +130,23 @@ impl DecoderLayer {
         let h = self
             .self_attn
             .attend(x.clone(), &self_kv, Some(self_mask.clone()));
-        let x = self
-            .self_attn_layer_norm
-            .forward(x + dropout::forward(&self.dropout, h));
+        let x = layer_norm::forward(
+            &self.self_attn_layer_norm,
+            x + dropout::forward(&self.dropout, h),
+        );
         let h = self
             .encoder_attn
             .attend(x.clone(), &cross_kv, Some(cross_mask.clone()));
-        let x = self
-            .encoder_attn_layer_norm
-            .forward(x + dropout::forward(&self.dropout, h));
+        let x = layer_norm::forward(
+            &self.encoder_attn_layer_norm,
+            x + dropout::forward(&self.dropout, h),
+        );
         let h = dropout::forward(
             &self.activation_dropout,
             star_core::gelu_exact(row_linear::forward(&self.fc1, x.clone())),
         );
         let h = dropout::forward(&self.dropout, row_linear::forward(&self.fc2, h));
-        self.final_layer_norm.forward(x + h)
+        layer_norm::forward(&self.final_layer_norm, x + h)
     }
 }
 
@@ -243,7 +245,7 @@ impl Decoder {
             );
         }
 
-        let x = self.layernorm_embedding.forward(inputs_embeds)
+        let x = layer_norm::forward(&self.layernorm_embedding, inputs_embeds)
             + positions(&self.embed_positions, past, t, &device);
         let mut x = dropout::forward(&self.dropout, x);
         let self_mask = causal_mask(b, t, past, &device);

@@ -5,7 +5,7 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Bool, Device, Int, Tensor};
-use star_core::{dropout, row_linear};
+use star_core::{dropout, layer_norm, row_linear};
 
 use super::attention::{Attention, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
@@ -53,15 +53,16 @@ impl EncoderLayer {
     pub fn forward(&self, x: Tensor<3>, mask: Tensor<3, Bool>) -> Tensor<3> {
         let kv = self.self_attn.project_kv(x.clone());
         let h = self.self_attn.attend(x.clone(), &kv, Some(mask));
-        let x = self
-            .self_attn_layer_norm
-            .forward(x + dropout::forward(&self.dropout, h));
+        let x = layer_norm::forward(
+            &self.self_attn_layer_norm,
+            x + dropout::forward(&self.dropout, h),
+        );
         let h = dropout::forward(
             &self.activation_dropout,
             star_core::gelu_exact(row_linear::forward(&self.fc1, x.clone())),
         );
         let h = dropout::forward(&self.dropout, row_linear::forward(&self.fc2, h));
-        self.final_layer_norm.forward(x + h)
+        layer_norm::forward(&self.final_layer_norm, x + h)
     }
 }
 
@@ -139,7 +140,7 @@ impl Encoder {
             "mask_pad must be [batch, seq_length]"
         );
         let positions = positions(&self.embed_positions, 0, s, &inputs_embeds.device());
-        let x = self.layernorm_embedding.forward(inputs_embeds + positions);
+        let x = layer_norm::forward(&self.layernorm_embedding, inputs_embeds + positions);
         let mut x = dropout::forward(&self.dropout, x);
         let mask = key_padding_mask(&mask_pad, s);
         for layer in &self.layers {
