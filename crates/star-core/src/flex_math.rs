@@ -59,9 +59,10 @@ fn max_lanes(x: &[f32]) -> f32 {
         .fold(f32::NEG_INFINITY, |m, &v| m.max(v))
 }
 
-/// `Σ a·b`, in [LANES] independent lanes.
+/// `Σ a·b` over the shorter slice, in [LANES] independent lanes (inlined: call it from a
+/// function compiled with the target features it should use).
 #[inline(always)]
-fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
+pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let tail: f32 = ca

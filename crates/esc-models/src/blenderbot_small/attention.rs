@@ -130,11 +130,14 @@ impl Attention {
             && q.device().is_autodiff();
         // On flex: one fused operation, with its own backward pass under autodiff. Without
         // autodiff it keeps no probabilities, and its vectorised softmax made the 90M encoder
-        // 1.15x faster than burn-flex's `attention`. One query per sequence (a decoding step)
-        // stays with burn-flex's kernel, which has less to set up: at batch 1 it is 1.5x faster.
+        // 1.15x faster than burn-flex's `attention`. A decoding step (one query per sequence)
+        // takes it from enough (example, head) pairs to share among the threads; below, burn-flex's
+        // kernel has less to set up (batch 1: 1.2x faster).
         #[cfg(feature = "flex")]
         if !dropout_active
-            && (t > 1 || q.device().is_autodiff())
+            && (t > 1
+                || q.device().is_autodiff()
+                || b * self.n_heads >= super::flex_attention::DECODING_MIN_PAIRS)
             && super::flex_attention::supports(&q)
         {
             let context =
