@@ -1,4 +1,6 @@
-//! Layer normalisation with a fused forward and backward pass on flex, for training.
+//! `LayerNorm::forward` with a fused forward and backward pass on flex, for training (which
+//! BlenderBot-Small's encoder and decoder in `esc-models` use); elsewhere `LayerNorm::forward`
+//! itself.
 
 use burn::nn::LayerNorm;
 use burn::tensor::Tensor;

@@ -15,7 +15,8 @@
 //! - Section 3.3: [`combine`] and [`LambdaSchedule`], in [`loss`];
 //! - speed: the experts' linear layers go through [`row_linear::forward`], which takes a fused
 //!   few-row kernel on flex with the `flex` feature; [`dropout::forward`] is `Dropout::forward`
-//!   in one pass (forward and backward) on flex, and [`gelu_exact`] vectorised on flex.
+//!   in one pass (forward and backward) on flex, [`gelu_exact`] vectorised on flex, and
+//!   [`layer_norm::forward`] is `LayerNorm::forward` with a fused backward pass on flex.
 
 mod allocator;
 mod blend;
