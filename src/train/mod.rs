@@ -3,9 +3,10 @@
 //!
 //! - [TrainConfig]: every setting, with the reference's defaults ([TrainConfig::tiny] for demos).
 //! - [RunData]: the splits (a folder or the shipped sample), the tokenizer and the examples.
-//! - [Trainer]: AdamW, linear warmup and decay ([LinearWarmup]), gradient accumulation,
-//!   global-norm clipping, the λ schedule, validation each epoch, a JSON-lines log and atomic
-//!   checkpoints; [Trainer::resume] continues a run exactly.
+//! - [Trainer]: AdamW ([FusedAdamW]: burn's, in one pass per parameter on flex), linear warmup
+//!   and decay ([LinearWarmup]), gradient accumulation, global-norm clipping, the λ schedule,
+//!   validation each epoch, a JSON-lines log and atomic checkpoints; [Trainer::resume]
+//!   continues a run exactly.
 //! - [evaluate]: test perplexity, strategy metrics, generation and response metrics, written
 //!   as `generations.jsonl`, `metrics.json` and `table.md`.
 //! - [TrainedRun]: a run's checkpoint opened for evaluation or chat.
@@ -42,6 +43,7 @@ mod config;
 mod data;
 mod error;
 mod eval;
+mod fused_adamw;
 mod grads;
 mod head_choice;
 mod init;
@@ -65,6 +67,7 @@ pub use error::{Result, TrainError};
 pub use eval::{
     EvalOptions, GenerationRecord, TestMetrics, evaluate, table_columns, table_markdown,
 };
+pub use fused_adamw::FusedAdamW;
 pub use grads::{clip_grad_norm, grad_norm};
 pub use head_choice::Head;
 pub use init::build_model;

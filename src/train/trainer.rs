@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::{Module, ParamGroup};
-use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use esc_data::{BucketSampler, EscBatcher, EscExample, PyRandom};
 use esc_models::{EscModel, ExpertChoice};
@@ -20,6 +20,7 @@ use super::checkpoint::{
 use super::config::{TokenizerSource, TrainConfig};
 use super::data::{RunData, TOKENIZER_DIR, save_tokenizer};
 use super::error::{Result, TrainError};
+use super::fused_adamw::FusedAdamW;
 use super::grads::clip_grad_norm;
 use super::init::build_model;
 use super::run_lock::RunLock;
@@ -94,19 +95,13 @@ impl std::fmt::Debug for Trainer {
 /// AdamW as the reference: weight decay on every parameter except biases (its `no_decay` list
 /// names `bias`, `ln` and `LayerNorm.weight`, of which only `bias` occurs in BlenderBot-Small).
 fn adamw(config: &TrainConfig) -> ModuleOptimizer {
-    let adamw = AdamWConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.999)
-        .with_epsilon(config.adam_epsilon as f32);
-    adamw
-        .clone()
-        .with_weight_decay(config.weight_decay as f32)
-        .init()
-        .with_group(
-            ParamGroup::from_predicate("bias"),
-            adamw.with_weight_decay(0.0).build(),
-            None,
-        )
+    let adamw =
+        |weight_decay: f32| FusedAdamW::new(0.9, 0.999, config.adam_epsilon as f32, weight_decay);
+    ModuleOptimizer::from(adamw(config.weight_decay as f32)).with_group(
+        ParamGroup::from_predicate("bias"),
+        adamw(0.0),
+        None,
+    )
 }
 
 /// The dropout stream of `epoch`: reseeding per epoch makes a resumed run draw what an

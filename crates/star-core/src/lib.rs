@@ -26,6 +26,9 @@ pub mod dropout;
 mod error;
 mod expert;
 #[cfg(feature = "flex")]
+#[doc(hidden)]
+pub mod flex_adamw;
+#[cfg(feature = "flex")]
 mod flex_dropout;
 #[cfg(feature = "flex")]
 mod flex_gelu;
