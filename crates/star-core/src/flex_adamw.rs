@@ -13,7 +13,7 @@ use burn::tensor::Tensor;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
-use crate::flex_tensors::{contiguous, f32s, on_flex_f32};
+use crate::flex_tensors::{assume_init_f32s, contiguous, f32s, on_flex_f32, uninit_f32s};
 
 /// The scalars of one step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -113,24 +113,6 @@ fn step_chunk(
     }
 }
 
-/// A vector of `len` elements that `fill` writes completely.
-///
-/// # Safety
-/// The caller must write every element before the vectors are read.
-unsafe fn uninit(len: usize) -> Vec<MaybeUninit<f32>> {
-    let mut v = Vec::with_capacity(len);
-    // SAFETY: MaybeUninit needs no initialisation; the capacity is `len`.
-    unsafe { v.set_len(len) };
-    v
-}
-
-/// `Vec<MaybeUninit<f32>>` whose every element was written, as `Vec<f32>`.
-fn assume_init(v: Vec<MaybeUninit<f32>>) -> Vec<f32> {
-    let mut v = std::mem::ManuallyDrop::new(v);
-    // SAFETY: same layout, length and capacity; the caller wrote every element.
-    unsafe { Vec::from_raw_parts(v.as_mut_ptr().cast::<f32>(), v.len(), v.capacity()) }
-}
-
 impl AdamWOps for Flex {
     fn adamw_step(
         param: FlexTensor,
@@ -152,8 +134,8 @@ impl AdamWOps for Flex {
             g.len() == len && m.len() == len && v.len() == len,
             "adamw step: sizes differ"
         );
-        // SAFETY: every element is written below (the chunks cover the vectors).
-        let (mut p_out, mut m_out, mut v_out) = unsafe { (uninit(len), uninit(len), uninit(len)) };
+        let (mut p_out, mut m_out, mut v_out) =
+            (uninit_f32s(len), uninit_f32s(len), uninit_f32s(len));
         p_out
             .par_chunks_mut(CHUNK)
             .zip(m_out.par_chunks_mut(CHUNK))
@@ -173,10 +155,9 @@ impl AdamWOps for Flex {
                 );
             });
         let out = |values: Vec<MaybeUninit<f32>>| {
-            FlexTensor::from_data(burn::tensor::TensorData::new(
-                assume_init(values),
-                shape.clone(),
-            ))
+            // SAFETY: the chunks above cover every element of the three outputs.
+            let values = unsafe { assume_init_f32s(values) };
+            FlexTensor::from_data(burn::tensor::TensorData::new(values, shape.clone()))
         };
         (out(p_out), out(m_out), out(v_out))
     }

@@ -17,6 +17,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, backend_extension};
 use rayon::prelude::*;
 
+use crate::flex_math::{LANES, sum_lanes};
 use crate::flex_tensors::{contiguous, f32s, from_f32s, has_avx2_fma};
 
 /// The layer-norm operations a backend supplies.
@@ -42,22 +43,6 @@ pub trait LayerNormOps: Backend {
 
 /// Rows per task.
 const ROWS_PER_TASK: usize = 32;
-/// Lanes of the accumulators: one AVX2 register of f32.
-const LANES: usize = 8;
-
-/// `Σ x` in [LANES] independent lanes (so that it vectorises).
-#[inline(always)]
-fn sum_lanes(x: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; LANES];
-    let chunks = x.chunks_exact(LANES);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for chunk in chunks {
-        for (s, &v) in lanes.iter_mut().zip(chunk) {
-            *s += v;
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
 
 /// `Σ (x − mean)²` in [LANES] independent lanes.
 #[inline(always)]

@@ -7,8 +7,9 @@
 
 use crate::flex_tensors::has_avx2_fma;
 
-/// Lanes of the accumulators: one AVX2 register of f32.
-const LANES: usize = 8;
+/// Lanes of the accumulators: two AVX2 registers of f32 (independent sums hide the adds'
+/// latency).
+pub const LANES: usize = 16;
 
 /// `exp(x)` for `x <= 0` (the shifted logits of a softmax), relative error below 2e-7
 /// (Cephes' `expf` polynomial on `x = k·ln 2 + r`, `|r| <= ln 2 / 2`). Inputs below −87 give
@@ -43,26 +44,24 @@ pub fn exp_nonpositive(x: f32) -> f32 {
     exp_r * two_to_k
 }
 
-/// The largest element (−∞ for an empty slice), in [LANES] independent lanes.
+/// `a·b + c`, fused when the caller is compiled with FMA (without it `mul_add` is a libm call).
 #[inline(always)]
-fn max_lanes(x: &[f32]) -> f32 {
-    let mut lanes = [f32::NEG_INFINITY; LANES];
-    let chunks = x.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (m, &v) in lanes.iter_mut().zip(chunk) {
-            *m = m.max(v);
-        }
-    }
-    tail.iter()
-        .chain(&lanes)
-        .fold(f32::NEG_INFINITY, |m, &v| m.max(v))
+pub fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
 }
 
-/// `Σ a·b` over the shorter slice, in [LANES] independent lanes (inlined: call it from a
-/// function compiled with the target features it should use).
+/// `y += a·x`.
 #[inline(always)]
-pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
+pub fn axpy<const FMA: bool>(y: &mut [f32], a: f32, x: &[f32]) {
+    for (y, &x) in y.iter_mut().zip(x) {
+        *y = madd::<FMA>(a, x, *y);
+    }
+}
+
+/// `Σ a_i·b_i` over the shorter slice, in [LANES] independent lanes (a plain `sum += …` over
+/// floats is never reordered, so never vectorised).
+#[inline(always)]
+pub fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let tail: f32 = ca
@@ -72,11 +71,43 @@ pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| x * y)
         .sum();
     for (xa, xb) in ca.zip(cb) {
-        for ((s, &x), &y) in lanes.iter_mut().zip(xa).zip(xb) {
-            *s = x.mul_add(y, *s);
+        for ((lane, &x), &y) in lanes.iter_mut().zip(xa).zip(xb) {
+            *lane = madd::<FMA>(x, y, *lane);
         }
     }
     lanes.iter().sum::<f32>() + tail
+}
+
+/// `Σ x`, in [LANES] independent lanes.
+#[inline(always)]
+pub fn sum_lanes(x: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (s, &v) in lanes.iter_mut().zip(chunk) {
+            *s += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// The largest element (−∞ for an empty slice; NaNs are passed over), in [LANES] independent
+/// lanes. A comparison rather than `f32::max`, which compiles to a NaN-checking sequence.
+#[inline(always)]
+pub fn max_lanes(x: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane = if v > *lane { v } else { *lane };
+        }
+    }
+    lanes
+        .iter()
+        .chain(tail)
+        .fold(f32::NEG_INFINITY, |m, &v| m.max(v))
 }
 
 #[inline(always)]
@@ -115,8 +146,8 @@ fn softmax_row_portable(row: &mut [f32], scale: f32, mask: &[u8]) {
 }
 
 #[inline(always)]
-fn softmax_backward_row_portable(dp: &mut [f32], p: &[f32], scale: f32) {
-    let dot = dot_lanes(dp, p);
+fn softmax_backward_row_portable<const FMA: bool>(dp: &mut [f32], p: &[f32], scale: f32) {
+    let dot = dot::<FMA>(dp, p);
     for (x, &pj) in dp.iter_mut().zip(p) {
         *x = pj * (*x - dot) * scale;
     }
@@ -131,7 +162,7 @@ fn softmax_row_avx2(row: &mut [f32], scale: f32, mask: &[u8]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn softmax_backward_row_avx2(dp: &mut [f32], p: &[f32], scale: f32) {
-    softmax_backward_row_portable(dp, p, scale);
+    softmax_backward_row_portable::<true>(dp, p, scale);
 }
 
 /// `row ← softmax(row · scale)` over the positions where `mask` is 0, in place; masked
@@ -167,7 +198,7 @@ pub fn softmax_backward_row(dp: &mut [f32], p: &[f32], scale: f32) {
         unsafe { softmax_backward_row_avx2(dp, p, scale) };
         return;
     }
-    softmax_backward_row_portable(dp, p, scale);
+    softmax_backward_row_portable::<false>(dp, p, scale);
 }
 
 #[cfg(test)]

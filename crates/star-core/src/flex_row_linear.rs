@@ -20,6 +20,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, TensorMetadata, ba
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
+use crate::flex_math::{LANES, axpy, dot, madd};
 use crate::flex_tensors::{column_sums, contiguous, f32s, from_f32s, has_avx2_fma, repeat_row};
 
 /// The few-row linear operations a backend supplies.
@@ -54,45 +55,9 @@ const TILE: usize = 512;
 const ROW_BLOCK: usize = 4;
 /// See [ROW_BLOCK].
 const COL_BLOCK: usize = 16;
-/// Lanes of the dot-product accumulators (two AVX2 registers).
-const LANES: usize = 16;
-
 /// Whether an `[m, k]·[k, n]` product is worth the worker threads.
 fn parallel(m: usize, k: usize, n: usize) -> bool {
     m * k * n >= PARALLEL_MIN_WORK
-}
-
-/// `a·b + c`, fused when the code is compiled with FMA (else `mul_add` is a libm call).
-#[inline(always)]
-fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
-    if FMA { a.mul_add(b, c) } else { a * b + c }
-}
-
-/// `y += a·x`.
-#[inline(always)]
-fn axpy<const FMA: bool>(y: &mut [f32], a: f32, x: &[f32]) {
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y = madd::<FMA>(a, x, *y);
-    }
-}
-
-/// `Σ a_i·b_i` with per-lane accumulators, so that it vectorises.
-#[inline(always)]
-fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (xa, xb) in ca.zip(cb) {
-        for ((lane, &x), &y) in lanes.iter_mut().zip(xa).zip(xb) {
-            *lane = madd::<FMA>(x, y, *lane);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 /// `y += a·g` and `Σ g_i·w_i` in one pass over `g` (per-lane accumulators, so that it

@@ -55,6 +55,24 @@ pub fn has_avx2_fma() -> bool {
     }
 }
 
+/// `len` floats not yet written, for an output computed in place without zero-filling it first.
+pub fn uninit_f32s(len: usize) -> Vec<MaybeUninit<f32>> {
+    let mut out = Vec::with_capacity(len);
+    // SAFETY: MaybeUninit needs no initialisation; the capacity is `len`.
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// The floats of [uninit_f32s] once written.
+///
+/// # Safety
+/// Every element of `out` must have been written.
+pub unsafe fn assume_init_f32s(out: Vec<MaybeUninit<f32>>) -> Vec<f32> {
+    let mut out = std::mem::ManuallyDrop::new(out);
+    // SAFETY: the caller wrote every element; same layout, length and capacity.
+    unsafe { Vec::from_raw_parts(out.as_mut_ptr().cast::<f32>(), out.len(), out.capacity()) }
+}
+
 /// `len` floats written by `fill(start, chunk)` over chunks of `chunk` elements (in parallel
 /// above one chunk), without zero-filling them first. `fill` must write every element of the
 /// chunk it is given, which starts at element `start`.
@@ -63,9 +81,7 @@ pub fn fill_chunks(
     chunk: usize,
     fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync,
 ) -> Vec<f32> {
-    let mut out: Vec<MaybeUninit<f32>> = Vec::with_capacity(len);
-    // SAFETY: MaybeUninit needs no initialisation; the capacity is `len`.
-    unsafe { out.set_len(len) };
+    let mut out = uninit_f32s(len);
     if len > chunk {
         out.par_chunks_mut(chunk)
             .enumerate()
@@ -73,12 +89,8 @@ pub fn fill_chunks(
     } else {
         fill(0, &mut out);
     }
-    // SAFETY: `fill` wrote every element of its chunk and the chunks cover `out`; same layout,
-    // length and capacity.
-    unsafe {
-        let mut out = std::mem::ManuallyDrop::new(out);
-        Vec::from_raw_parts(out.as_mut_ptr().cast::<f32>(), out.len(), out.capacity())
-    }
+    // SAFETY: `fill` wrote every element of its chunk and the chunks cover `out`.
+    unsafe { assume_init_f32s(out) }
 }
 
 /// `m` copies of `row`, one after the other (a bias broadcast over `m` rows).

@@ -10,11 +10,12 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Bool, Device, Int, Tensor};
-use star_core::{dropout, layer_norm, row_linear};
+use star_core::{dropout, layer_norm};
 
 use super::attention::{Attention, KeyValue, causal_mask, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
 use super::encoder::positions;
+use super::sublayer::{feed_forward, residual_norm};
 
 /// Cached keys/values of one decoder layer.
 #[derive(Clone, Debug, Default)]
@@ -130,23 +131,17 @@ impl DecoderLayer {
         let h = self
             .self_attn
             .attend(x.clone(), &self_kv, Some(self_mask.clone()));
-        let x = layer_norm::forward(
-            &self.self_attn_layer_norm,
-            x + dropout::forward(&self.dropout, h),
-        );
+        let x = residual_norm(&self.self_attn_layer_norm, &self.dropout, x, h);
         let h = self
             .encoder_attn
             .attend(x.clone(), &cross_kv, Some(cross_mask.clone()));
-        let x = layer_norm::forward(
-            &self.encoder_attn_layer_norm,
-            x + dropout::forward(&self.dropout, h),
-        );
-        let h = dropout::forward(
-            &self.activation_dropout,
-            star_core::gelu_exact(row_linear::forward(&self.fc1, x.clone())),
-        );
-        let h = dropout::forward(&self.dropout, row_linear::forward(&self.fc2, h));
-        layer_norm::forward(&self.final_layer_norm, x + h)
+        let x = residual_norm(&self.encoder_attn_layer_norm, &self.dropout, x, h);
+        feed_forward(
+            (&self.fc1, &self.fc2),
+            (&self.activation_dropout, &self.dropout),
+            &self.final_layer_norm,
+            x,
+        )
     }
 }
 

@@ -5,10 +5,11 @@
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::{Bool, Device, Int, Tensor};
-use star_core::{dropout, layer_norm, row_linear};
+use star_core::{dropout, layer_norm};
 
 use super::attention::{Attention, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
+use super::sublayer::{feed_forward, residual_norm};
 
 /// One encoder layer (HF names). Built by [Encoder::new].
 #[derive(Module, Debug)]
@@ -53,16 +54,13 @@ impl EncoderLayer {
     pub fn forward(&self, x: Tensor<3>, mask: Tensor<3, Bool>) -> Tensor<3> {
         let kv = self.self_attn.project_kv(x.clone());
         let h = self.self_attn.attend(x.clone(), &kv, Some(mask));
-        let x = layer_norm::forward(
-            &self.self_attn_layer_norm,
-            x + dropout::forward(&self.dropout, h),
-        );
-        let h = dropout::forward(
-            &self.activation_dropout,
-            star_core::gelu_exact(row_linear::forward(&self.fc1, x.clone())),
-        );
-        let h = dropout::forward(&self.dropout, row_linear::forward(&self.fc2, h));
-        layer_norm::forward(&self.final_layer_norm, x + h)
+        let x = residual_norm(&self.self_attn_layer_norm, &self.dropout, x, h);
+        feed_forward(
+            (&self.fc1, &self.fc2),
+            (&self.activation_dropout, &self.dropout),
+            &self.final_layer_norm,
+            x,
+        )
     }
 }
 

@@ -20,7 +20,7 @@ use burn::backend::{
 use burn::tensor::{Bool, Tensor};
 use rayon::prelude::*;
 
-use star_core::flex_math::{dot_lanes, softmax_backward_row, softmax_row};
+use star_core::flex_math::{axpy, dot, softmax_backward_row, softmax_row};
 use star_core::flex_tensors::{contiguous, f32s, from_f32s, has_avx2_fma, on_flex_f32};
 
 /// The fused attention operations a backend supplies.
@@ -159,74 +159,56 @@ pub const DECODING_MIN_PAIRS: usize = 64;
 /// gemm's set-up for products this small costs more than the products.
 const DIRECT_MAX_QUERIES: usize = 2;
 
-/// One (example, head) pair with a few queries, without gemm: dot products for the scores,
-/// the softmax, and `axpy`s of the value rows for the context (`o` is overwritten).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn few_queries_portable(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    mask: &[u8],
+/// One (example, head) pair's operands: `q` `[t, d]`, `k`/`v` `[s, d]`, `mask` `[t, s]`.
+#[derive(Clone, Copy)]
+struct Head<'a> {
+    q: &'a [f32],
+    k: &'a [f32],
+    v: &'a [f32],
+    mask: &'a [u8],
     scale: f32,
-    (t, s, d): (usize, usize, usize),
-    p: &mut [f32],
-    o: &mut [f32],
-) {
+    /// `(t, s, d)`.
+    shape: (usize, usize, usize),
+}
+
+/// One (example, head) pair with a few queries, without gemm: dot products for the scores,
+/// the softmax, and `axpy`s of the value rows for the context (`o` `[t, d]` is overwritten;
+/// `p` `[t, s]` receives the probabilities).
+#[inline(always)]
+fn few_queries_portable<const FMA: bool>(head: Head<'_>, p: &mut [f32], o: &mut [f32]) {
+    let (t, s, d) = head.shape;
     for i in 0..t {
         let (qi, pi, oi) = (
-            &q[i * d..(i + 1) * d],
+            &head.q[i * d..(i + 1) * d],
             &mut p[i * s..(i + 1) * s],
             &mut o[i * d..(i + 1) * d],
         );
-        for (score, kj) in pi.iter_mut().zip(k.chunks_exact(d)) {
-            *score = dot_lanes(qi, kj);
+        for (score, kj) in pi.iter_mut().zip(head.k.chunks_exact(d)) {
+            *score = dot::<FMA>(qi, kj);
         }
-        softmax_row(pi, scale, &mask[i * s..(i + 1) * s]);
+        softmax_row(pi, head.scale, &head.mask[i * s..(i + 1) * s]);
         oi.fill(0.0);
-        for (&pj, vj) in pi.iter().zip(v.chunks_exact(d)) {
-            for (o, &x) in oi.iter_mut().zip(vj) {
-                *o = pj.mul_add(x, *o);
-            }
+        for (&pj, vj) in pi.iter().zip(head.v.chunks_exact(d)) {
+            axpy::<FMA>(oi, pj, vj);
         }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-fn few_queries_avx2(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    mask: &[u8],
-    scale: f32,
-    shape: (usize, usize, usize),
-    p: &mut [f32],
-    o: &mut [f32],
-) {
-    few_queries_portable(q, k, v, mask, scale, shape, p, o);
+fn few_queries_avx2(head: Head<'_>, p: &mut [f32], o: &mut [f32]) {
+    few_queries_portable::<true>(head, p, o);
 }
 
 /// [few_queries_portable], compiled with AVX2 and FMA where the CPU has them.
-#[allow(clippy::too_many_arguments)]
-fn few_queries(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    mask: &[u8],
-    scale: f32,
-    shape: (usize, usize, usize),
-    p: &mut [f32],
-    o: &mut [f32],
-) {
+fn few_queries(head: Head<'_>, p: &mut [f32], o: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU has AVX2 and FMA (checked above).
-        unsafe { few_queries_avx2(q, k, v, mask, scale, shape, p, o) };
+        unsafe { few_queries_avx2(head, p, o) };
         return;
     }
-    few_queries_portable(q, k, v, mask, scale, shape, p, o);
+    few_queries_portable::<false>(head, p, o);
 }
 
 /// The forward pass: the context `[b, h, t, d]` and, with `keep_probs`, the probabilities
@@ -272,7 +254,15 @@ fn forward(
         );
         let rows_mask = &mask[example * t * s..(example + 1) * t * s];
         if t <= DIRECT_MAX_QUERIES {
-            few_queries(qh, kh, vh, rows_mask, scale, (t, s, d), p, o);
+            let operands = Head {
+                q: qh,
+                k: kh,
+                v: vh,
+                mask: rows_mask,
+                scale,
+                shape: (t, s, d),
+            };
+            few_queries(operands, p, o);
             return;
         }
         product(p, (t, s, d), qh, (d, 1), kh, (1, d));

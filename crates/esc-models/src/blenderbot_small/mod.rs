@@ -9,6 +9,7 @@ pub mod encoder;
 #[cfg(feature = "flex")]
 mod flex_attention;
 pub mod model;
+mod sublayer;
 pub mod weights;
 
 pub use attention::{Attention, KeyValue};

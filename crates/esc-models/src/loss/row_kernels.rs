@@ -6,27 +6,7 @@
 //! `exp` is a polynomial that vectorises (libm's `expf` is a scalar call per element). On x86-64
 //! the same code is compiled a second time with AVX2 enabled and chosen at run time.
 
-/// Lanes per chunk: two AVX2 registers, four SSE registers.
-const LANES: usize = 16;
-
-use star_core::flex_math::exp_nonpositive;
-
-#[inline(always)]
-fn max_body(row: &[f32]) -> f32 {
-    let mut lanes = [f32::NEG_INFINITY; LANES];
-    let chunks = row.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (lane, &x) in lanes.iter_mut().zip(chunk) {
-            // `>` rather than `max`: a NaN logit must not be skipped (it poisons the sum later).
-            *lane = if x > *lane { x } else { *lane };
-        }
-    }
-    lanes
-        .iter()
-        .chain(tail)
-        .fold(f32::NEG_INFINITY, |m, &x| m.max(x))
-}
+use star_core::flex_math::{LANES, exp_nonpositive, max_lanes};
 
 #[inline(always)]
 fn sum_exp_body(row: &[f32], shift: f32) -> f32 {
@@ -51,7 +31,7 @@ fn softmax_scaled_body(row: &[f32], log_sum_exp: f32, scale: f32, out: &mut [f32
 
 #[inline(always)]
 fn log_sum_exp_body(row: &[f32]) -> f32 {
-    let max = max_body(row);
+    let max = max_lanes(row);
     if max == f32::NEG_INFINITY {
         // All −inf (or an empty row): log(0). Shifting by −inf would give NaN instead.
         return f32::NEG_INFINITY;
