@@ -44,6 +44,8 @@ mod flex_row_linear;
 #[cfg(feature = "flex")]
 #[doc(hidden)]
 pub mod flex_tensors;
+#[cfg(feature = "flex")]
+mod flex_transposed_linear;
 mod gelu;
 mod init;
 pub mod layer_norm;
@@ -55,6 +57,7 @@ pub mod row_linear;
 mod star;
 #[cfg(all(test, feature = "flex"))]
 mod test_values;
+pub mod transposed_linear;
 
 pub use allocator::tune_allocator;
 pub use blend::blend;
@@ -67,3 +70,4 @@ pub use mask::{attention_mask_from_pad_mask, pad_mask_from_attention_mask};
 pub use modes::{ExpertMode, GateWidth, PadPooling, PoolingMode, StarInit};
 pub use pooling::{AttentionPooling, AttentionPoolingConfig};
 pub use star::{Star, StarConfig, StarInput, StarOutput};
+pub use transposed_linear::TransposedLinear;

@@ -8,7 +8,9 @@ use burn::tensor::activation::softmax;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Tensor};
-use star_core::{dropout, row_linear};
+use star_core::dropout;
+
+use super::sublayer::Projection;
 
 /// Keys and values of one attention layer, each `[batch_size, n_heads, seq_length, head_dim]`.
 #[derive(Clone, Debug)]
@@ -108,9 +110,24 @@ impl Attention {
 
     /// Projects `x` `[batch_size, seq_length, d_model]` to keys and values.
     pub fn project_kv(&self, x: Tensor<3>) -> KeyValue {
+        self.project_kv_with(
+            (
+                Projection::Module(&self.k_proj),
+                Projection::Module(&self.v_proj),
+            ),
+            x,
+        )
+    }
+
+    /// [Attention::project_kv] through the given key and value projections.
+    pub(crate) fn project_kv_with(
+        &self,
+        (k_proj, v_proj): (Projection, Projection),
+        x: Tensor<3>,
+    ) -> KeyValue {
         KeyValue {
-            key: self.split_heads_kv(row_linear::forward(&self.k_proj, x.clone())),
-            value: self.split_heads_kv(row_linear::forward(&self.v_proj, x)),
+            key: self.split_heads_kv(k_proj.forward(x.clone())),
+            value: self.split_heads_kv(v_proj.forward(x)),
         }
     }
 
@@ -120,9 +137,28 @@ impl Attention {
     /// # Panics
     /// If the batch sizes or widths disagree.
     pub fn attend(&self, x: Tensor<3>, kv: &KeyValue, mask: Option<Tensor<3, Bool>>) -> Tensor<3> {
+        self.attend_with(
+            (
+                Projection::Module(&self.q_proj),
+                Projection::Module(&self.out_proj),
+            ),
+            x,
+            kv,
+            mask,
+        )
+    }
+
+    /// [Attention::attend] through the given query and output projections.
+    pub(crate) fn attend_with(
+        &self,
+        (q_proj, out_proj): (Projection, Projection),
+        x: Tensor<3>,
+        kv: &KeyValue,
+        mask: Option<Tensor<3, Bool>>,
+    ) -> Tensor<3> {
         let [b, t, d] = x.dims();
         let head_dim = d / self.n_heads;
-        let q = self.split_heads(row_linear::forward(&self.q_proj, x));
+        let q = self.split_heads(q_proj.forward(x));
         let s = kv.len();
         let scale = (head_dim as f64).powf(-0.5);
         let dropout_active = self.dropout.prob > 0.0
@@ -142,7 +178,7 @@ impl Attention {
         {
             let context =
                 super::flex_attention::attention(q, kv.key.clone(), kv.value.clone(), mask, scale);
-            return linear_out(&self.out_proj, context);
+            return linear_out(out_proj, context);
         }
         let mask = mask.map(|m| m.unsqueeze_dim::<4>(1).expand([b, self.n_heads, t, s]));
         let context = if dropout_active {
@@ -161,17 +197,14 @@ impl Attention {
             };
             attention(q, kv.key.clone(), kv.value.clone(), mask, None, options)
         };
-        linear_out(&self.out_proj, context)
+        linear_out(out_proj, context)
     }
 }
 
 /// The output projection of the heads' context `[b, h, t, d/h]`, `[b, t, d]`.
-fn linear_out(out_proj: &Linear, context: Tensor<4>) -> Tensor<3> {
+fn linear_out(out_proj: Projection, context: Tensor<4>) -> Tensor<3> {
     let [b, h, t, head_dim] = context.dims();
-    row_linear::forward(
-        out_proj,
-        context.swap_dims(1, 2).reshape([b, t, h * head_dim]),
-    )
+    out_proj.forward(context.swap_dims(1, 2).reshape([b, t, h * head_dim]))
 }
 
 /// Builds a linear layer initialised as HF does (weights N(0, std), bias 0).

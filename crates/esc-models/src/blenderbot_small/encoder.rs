@@ -9,7 +9,7 @@ use star_core::{dropout, layer_norm};
 
 use super::attention::{Attention, hf_linear, key_padding_mask};
 use super::config::BlenderbotSmallConfig;
-use super::sublayer::{feed_forward, residual_norm};
+use super::sublayer::{Projection, feed_forward, residual_norm};
 
 /// One encoder layer (HF names). Built by [Encoder::new].
 #[derive(Module, Debug)]
@@ -56,7 +56,7 @@ impl EncoderLayer {
         let h = self.self_attn.attend(x.clone(), &kv, Some(mask));
         let x = residual_norm(&self.self_attn_layer_norm, &self.dropout, x, h);
         feed_forward(
-            (&self.fc1, &self.fc2),
+            (Projection::Module(&self.fc1), Projection::Module(&self.fc2)),
             (&self.activation_dropout, &self.dropout),
             &self.final_layer_norm,
             x,
