@@ -1,11 +1,11 @@
 //! One BlenderBot-Small training step (forward, cross-entropy, backward, AdamW; batch 8, encoder
 //! 160, decoder 40, vocabulary 54,944) of the `small` configuration on the default CPU backend
-//! (flex), with criterion. The workload is esc-models' `examples/bench_bbs.rs` one (a shared file),
-//! whose JSON timings `scripts/bench_bbs.py` sets beside PyTorch's.
+//! (flex), with criterion. The workload is `examples/bench_bbs.rs`' one (a shared file), whose
+//! JSON timings `scripts/bench_bbs.py` sets beside PyTorch's.
 //!
 //! `cargo bench --bench train_step`
 
-#[path = "../crates/esc-models/examples/workload/train_step.rs"]
+#[path = "../examples/workload/train_step.rs"]
 mod train_step;
 
 use burn::tensor::Device;

@@ -4,7 +4,7 @@
 Measures, for the "small" (d 256, 4+4 layers, ffn 1024) and the 90M configurations with random weights:
 - a training step (forward + backward + AdamW step), batch 8, encoder 160 / decoder 40 tokens;
 - greedy KV-cached generation of exactly 40 new tokens, batch 1 and 16.
-PyTorch runs with 2 threads; the Rust side is `cargo run --release -p esc-models --example bench_bbs`
+PyTorch runs with 2 threads; the Rust side is `cargo run --release --example bench_bbs`
 (run with RAYON_NUM_THREADS=2). Prints medians, the ratio Rust time / PyTorch time (< 1 = Rust faster)
 and the speed PyTorch time / Rust time (> 1 = Rust faster), and for the training step the same per
 phase (forward, loss, backward, optimizer).
@@ -93,7 +93,7 @@ def torch_bench(which):
 
 def rust_bench(which, backend, binary):
     env = dict(os.environ, RAYON_NUM_THREADS="2")
-    cmd = [binary] if binary else ["cargo", "run", "--release", "-q", "-p", "esc-models", "--example",
+    cmd = [binary] if binary else ["cargo", "run", "--release", "-q", "--example",
                                    "bench_bbs", "--"]
     cmd += [which, backend, str(REPEATS)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
@@ -108,7 +108,7 @@ def main():
     args = ap.parse_args()
     if not args.rust_bin:
         # Build first so that no compilation overlaps a measurement.
-        subprocess.run(["cargo", "build", "--release", "-q", "-p", "esc-models", "--example", "bench_bbs"],
+        subprocess.run(["cargo", "build", "--release", "-q", "--example", "bench_bbs"],
                        check=True)
     which_list = args.which
     for which in which_list:

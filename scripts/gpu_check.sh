@@ -7,7 +7,7 @@
 #   builds, in release with `--features cuda`: the `train` and `evaluate` examples, the CUDA parity
 #   tests of star-core (`parity`) and esc-models (`hf_parity`) (`cargo test --no-run`; --tests
 #   picks others, e.g. "parity equivalence hf_parity generation_parity esc_model bert_parity"), and
-#   with --bench esc-models' `bench_bbs` example; strips them and packs them with libdevice.10.bc
+#   with --bench the `bench_bbs` example; strips them and packs them with libdevice.10.bc
 #   and the ESConv files into one tar.xz (default .device/gpu-check.tar.xz; .device/ is
 #   git-ignored). Cargo runs offline; CARGO_TARGET_DIR defaults to ~/.cache/star-esc-cuda-target.
 #   Size: each stripped binary with the cuda feature is 126-140 MB (LLVM is linked statically) and

@@ -1,8 +1,8 @@
-//! Speed of a BlenderBot-Small training step (forward + backward + AdamW) and of greedy KV-cached
-//! generation, with random weights; prints one JSON object per measurement.
+//! Speed of a BlenderBot-Small training step (forward + backward + the trainer's AdamW) and of
+//! greedy KV-cached generation, with random weights; prints one JSON object per measurement.
 //! Driven by `scripts/bench_bbs.py`, which runs PyTorch on the same shapes and prints the ratios.
 //!
-//! `cargo run --release -p esc-models --example bench_bbs -- small flex`
+//! `cargo run --release --example bench_bbs -- small flex` (`-- 90m cuda 3` with `--features cuda`)
 
 #[path = "workload/train_step.rs"]
 mod train_step;
@@ -10,31 +10,9 @@ mod train_step;
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::tensor::Device;
-use esc_models::{BlenderbotSmallConfig, GenerationConfig, generate};
+use star_esc::esc_models::{BlenderbotSmallConfig, GenerationConfig, generate};
+use star_esc::train::DeviceKind;
 use train_step::{BATCH, SRC, TGT, TrainStep, ids};
-
-/// The first NVIDIA GPU, after checking that its driver (libcuda.so.1) loads: without it cudarc
-/// panics later, on a runtime thread ("Unable to dynamically load the \"cuda\" shared library").
-#[cfg(feature = "cuda")]
-fn cuda_device() -> Device {
-    #[cfg(unix)]
-    {
-        use std::ffi::{c_char, c_int, c_void};
-        unsafe extern "C" {
-            fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;
-        }
-        const RTLD_NOW: c_int = 2;
-        // SAFETY: NUL-terminated names; a loaded library stays loaded (cudarc loads it next).
-        let loads = |name: &std::ffi::CStr| !unsafe { dlopen(name.as_ptr(), RTLD_NOW) }.is_null();
-        assert!(
-            loads(c"libcuda.so.1") || loads(c"libcuda.so"),
-            "the NVIDIA CUDA driver (libcuda.so.1) cannot be loaded: `cuda` needs a machine with an \
-             NVIDIA GPU and its driver (libcuda.so.1 on the loader's path, LD_LIBRARY_PATH)"
-        );
-    }
-    Device::cuda(0)
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -43,7 +21,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     // What the `train` binary does: without it every large tensor is a fresh, zeroed mapping.
-    star_core::tune_allocator();
+    star_esc::star_core::tune_allocator();
     let args: Vec<String> = std::env::args().collect();
     let which = args.get(1).map_or("small", String::as_str);
     let backend = args.get(2).map_or("flex", String::as_str);
@@ -52,16 +30,10 @@ fn main() {
         "90m" => BlenderbotSmallConfig::blenderbot_small_90m(),
         _ => BlenderbotSmallConfig::small(),
     };
-    let base = match backend {
-        #[allow(deprecated)]
-        "ndarray" => Device::ndarray(),
-        #[cfg(feature = "cuda")]
-        "cuda" => cuda_device(),
-        "flex" => Device::flex(),
-        other => {
-            panic!("unknown backend {other:?} (flex, ndarray, or cuda with the `cuda` feature)")
-        }
-    };
+    let base = backend
+        .parse::<DeviceKind>()
+        .and_then(|kind| kind.device().map_err(|e| e.to_string()))
+        .unwrap_or_else(|message| panic!("{message}"));
     base.seed(0);
     let (src, tgt, b) = (SRC, TGT, BATCH);
 

@@ -1,12 +1,14 @@
 //! One BlenderBot-Small training step (forward, cross-entropy, backward, AdamW) on random ids at
 //! the shapes of `scripts/bench_bbs.py` (batch 8, encoder 160, decoder 40): the workload shared
-//! by `examples/bench_bbs.rs` (JSON timings beside PyTorch's) and the workspace's criterion bench
-//! `benches/train_step.rs`, which include this file with `#[path]`.
+//! by `examples/bench_bbs.rs` (JSON timings beside PyTorch's) and the criterion bench
+//! `benches/train_step.rs`, which include this file with `#[path]`. The optimizer is the
+//! trainer's ([FusedAdamW]).
 
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Distribution, Int, Tensor};
-use esc_models::loss::cross_entropy;
-use esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration};
+use star_esc::esc_models::loss::cross_entropy;
+use star_esc::esc_models::{BlenderbotSmallConfig, BlenderbotSmallForConditionalGeneration};
+use star_esc::train::FusedAdamW;
 
 /// Examples per step.
 pub const BATCH: usize = 8;
@@ -44,12 +46,13 @@ pub struct TrainStep {
 }
 
 impl TrainStep {
-    /// `config`'s model on `base.autodiff()`, AdamW with weight decay 0.01 (the reference's).
+    /// `config`'s model on `base.autodiff()`, AdamW with torch's defaults and weight decay 0.01
+    /// (the reference's; `scripts/bench_bbs.py` sets the same on PyTorch's side).
     pub fn new(config: &BlenderbotSmallConfig, base: &Device) -> Self {
         let device = base.clone().autodiff();
         Self {
             model: config.init(&device),
-            optim: AdamWConfig::new().with_weight_decay(0.01).init(),
+            optim: FusedAdamW::new(0.9, 0.999, 1e-8, 0.01).into(),
             vocab_size: config.vocab_size,
             device,
         }
