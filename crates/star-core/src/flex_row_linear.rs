@@ -599,15 +599,19 @@ impl<B: Backend + RowLinearOps, C: CheckpointStrategy> RowLinearOps for Autodiff
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_values::{assert_close, pattern};
 
     /// Every compilation of the loops this CPU runs, forward and backward, against f64
     /// sums: 1 to 16 rows, widths that leave partial 16-column pieces, several tasks.
     #[test]
     fn every_path_matches_f64_sums() {
-        let value = |i: usize| ((i * 7919 % 1000) as f32 - 500.0) / 700.0;
         let paths = [Path::Avx512, Path::Avx2, Path::Portable];
         let paths: Vec<Path> = paths.into_iter().filter(|p| p.available()).collect();
         assert!(paths.contains(&Path::Portable));
+        // Σ a_i·b_i in f64.
+        let dot = |pairs: &mut dyn Iterator<Item = (f32, f32)>| -> f64 {
+            pairs.map(|(a, b)| a as f64 * b as f64).sum()
+        };
         for path in paths {
             for (m, k, n) in [
                 (1, 3, 5),
@@ -616,43 +620,32 @@ mod tests {
                 (16, 33, 17),
                 (3, 2048, 45),
             ] {
-                let x: Vec<f32> = (0..m * k).map(value).collect();
-                let w: Vec<f32> = (0..k * n).map(|i| value(i + 7)).collect();
-                let b: Vec<f32> = (0..n).map(|i| value(i + 3)).collect();
-                let g: Vec<f32> = (0..m * n).map(|i| value(i + 11)).collect();
+                let x: Vec<f32> = (0..m * k).map(pattern).collect();
+                let w: Vec<f32> = (0..k * n).map(|i| pattern(i + 7)).collect();
+                let b: Vec<f32> = (0..n).map(|i| pattern(i + 3)).collect();
+                let g: Vec<f32> = (0..m * n).map(|i| pattern(i + 11)).collect();
                 let y = forward_on(path, &x, &w, &b, (m, k, n));
                 let (dx, dw, db) = backward_on(path, &x, &w, &g, (m, k, n));
-                let close = |got: f32, want: f64, what: &str| {
-                    let diff = (got as f64 - want).abs();
-                    assert!(
-                        diff < 1e-4 * (1.0 + want.abs()),
-                        "{path:?} {m}x{k}x{n} {what}: {got} vs {want}"
-                    );
-                };
+                let at = |what: &str| format!("{path:?} {m}x{k}x{n} {what}");
                 for r in 0..m {
                     for j in 0..n {
-                        let want = (0..k)
-                            .map(|kk| x[r * k + kk] as f64 * w[kk * n + j] as f64)
-                            .sum::<f64>();
-                        close(y[r * n + j], want + b[j] as f64, "y");
+                        let want = dot(&mut (0..k).map(|kk| (x[r * k + kk], w[kk * n + j])));
+                        assert_close(y[r * n + j], want + b[j] as f64, at("y"));
                     }
                     for kk in 0..k {
-                        let want = (0..n)
-                            .map(|j| g[r * n + j] as f64 * w[kk * n + j] as f64)
-                            .sum::<f64>();
-                        close(dx[r * k + kk], want, "dx");
+                        let want = dot(&mut (0..n).map(|j| (g[r * n + j], w[kk * n + j])));
+                        assert_close(dx[r * k + kk], want, at("dx"));
                     }
                 }
                 for kk in 0..k {
                     for j in 0..n {
-                        let want = (0..m)
-                            .map(|r| x[r * k + kk] as f64 * g[r * n + j] as f64)
-                            .sum::<f64>();
-                        close(dw[kk * n + j], want, "dw");
+                        let want = dot(&mut (0..m).map(|r| (x[r * k + kk], g[r * n + j])));
+                        assert_close(dw[kk * n + j], want, at("dw"));
                     }
                 }
                 for j in 0..n {
-                    close(db[j], (0..m).map(|r| g[r * n + j] as f64).sum(), "db");
+                    let want = dot(&mut (0..m).map(|r| (g[r * n + j], 1.0)));
+                    assert_close(db[j], want, at("db"));
                 }
             }
         }

@@ -259,6 +259,7 @@ unsafe fn block_avx512<const J: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_values::{assert_close, pattern};
 
     /// The kernel against an f64 product, for row counts from 1 to 16, widths that leave
     /// tails of weight rows, and enough rows for several tasks. Without AVX-512 the public path
@@ -269,7 +270,6 @@ mod tests {
             eprintln!("no AVX-512 on this CPU: the kernel is not used here, nor tested");
             return;
         }
-        let value = |i: usize| ((i * 7919 % 1000) as f32 - 500.0) / 700.0;
         for (m, d, n) in [
             (1, 1, 1),
             (2, 3, 17),
@@ -278,9 +278,9 @@ mod tests {
             (16, 256, 4099),
             (9, 100, 1),
         ] {
-            let x: Vec<f32> = (0..m * d).map(value).collect();
-            let w: Vec<f32> = (0..n * d).map(|i| value(i + 13)).collect();
-            let bias: Vec<f32> = (0..n).map(|i| value(i + 101)).collect();
+            let x: Vec<f32> = (0..m * d).map(pattern).collect();
+            let w: Vec<f32> = (0..n * d).map(|i| pattern(i + 13)).collect();
+            let bias: Vec<f32> = (0..n).map(|i| pattern(i + 101)).collect();
             let got = forward(&x, &w, &bias, (m, d, n));
             assert_eq!(got.len(), m * n);
             for r in 0..m {
@@ -289,12 +289,7 @@ mod tests {
                         .map(|k| x[r * d + k] as f64 * w[j * d + k] as f64)
                         .sum::<f64>()
                         + bias[j] as f64;
-                    let diff = (got[r * n + j] as f64 - want).abs();
-                    assert!(
-                        diff < 1e-4 * (1.0 + want.abs()),
-                        "{m}x{d}·{n}: ({r}, {j}) {} vs {want}",
-                        got[r * n + j]
-                    );
+                    assert_close(got[r * n + j], want, format!("{m}x{d}·{n} at ({r}, {j})"));
                 }
             }
         }

@@ -15,3 +15,18 @@ pub(crate) fn max_diff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// A deterministic test value in [-0.72, 0.71] for index `i`: inputs that are neither zero nor
+/// round, without a random generator.
+pub(crate) fn pattern(i: usize) -> f32 {
+    ((i * 7919 % 1000) as f32 - 500.0) / 700.0
+}
+
+/// Asserts that `got` is within 1e-4 (relative above 1) of the f64 reference `want`.
+pub(crate) fn assert_close(got: f32, want: f64, context: impl std::fmt::Display) {
+    let diff = (got as f64 - want).abs();
+    assert!(
+        diff < 1e-4 * (1.0 + want.abs()),
+        "{context}: {got} vs {want}"
+    );
+}
