@@ -5,9 +5,10 @@
 //!
 //! Decoding can be incremental: a [DecoderCache] keeps every layer's self-attention keys/values (they
 //! grow by the new positions at each call) and cross-attention keys/values (computed once from the
-//! encoder output at the first call). For steps of 2 to 16 rows on flex without autodiff, it also
-//! keeps a copy of the layers' linear weights with one output per row ([TransposedLinear]), made
-//! at the first such step: their rows are what a step streams, in order.
+//! encoder output at the first call). For steps of 9 to 16 rows on flex without autodiff (on a CPU
+//! with AVX-512), it also keeps a copy of the layers' linear weights with one output per row
+//! ([TransposedLinear]), made at the first such step: their rows are what a step streams, in
+//! order.
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Embedding, LayerNorm, LayerNormConfig, Linear};
@@ -92,6 +93,12 @@ impl StepWeights {
         }
     }
 }
+
+/// The fewest rows (sequences × new positions) for which a step takes [StepWeights]. Below,
+/// the few-row kernel that reads burn's layout is as fast or faster (`[r, 512]·[512, 2048]`,
+/// `benches/decoding_products.rs`: 281 against 685 µs at 16 rows, 280 against 451 at 12, 254
+/// against 247 at 8, 295 against 174 at 4), and the copy would not pay for itself.
+const STEP_WEIGHTS_MIN_ROWS: usize = 9;
 
 /// `module` itself, or its copy in `step` (picked by `pick`) for a decoding step.
 fn projection<'a>(
@@ -327,7 +334,7 @@ impl Decoder {
                 ..
             }) => {
                 let step =
-                    if transposed_linear::takes_kernel(&x) {
+                    if b * t >= STEP_WEIGHTS_MIN_ROWS && transposed_linear::takes_kernel(&x) {
                         Some(&*step_weights.get_or_insert_with(|| {
                             self.layers.iter().map(StepWeights::new).collect()
                         }))
@@ -354,5 +361,51 @@ impl Decoder {
             c.past_len += t;
         }
         x
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use crate::BlenderbotSmallConfig;
+    use burn::tensor::Distribution;
+
+    /// Cached decoding one position at a time gives the uncached logits at batch sizes on both
+    /// sides of [STEP_WEIGHTS_MIN_ROWS], and the cache holds the layers' transposed copy exactly
+    /// when a step has the rows (and this CPU the kernel).
+    #[test]
+    fn cached_steps_give_the_uncached_logits_with_and_without_step_weights() {
+        let device = Device::flex();
+        device.seed(3);
+        let model = BlenderbotSmallConfig::tiny().init(&device);
+        for b in [STEP_WEIGHTS_MIN_ROWS - 1, STEP_WEIGHTS_MIN_ROWS, 16] {
+            let ids = |t: usize| -> Tensor<2, Int> {
+                Tensor::<2>::random([b, t], Distribution::Uniform(4.0, 59.0), &device).int()
+            };
+            let (input, decoder_ids) = (ids(7), ids(5));
+            let mask = input.clone().equal_elem(0);
+            let full = model
+                .forward(input.clone(), mask.clone(), decoder_ids.clone())
+                .logits;
+            let encoded = model.encode(input, mask.clone());
+            let mut cache = model.new_cache();
+            let steps: Vec<Tensor<3>> = (0..5)
+                .map(|i| {
+                    let step = decoder_ids.clone().slice([0..b, i..i + 1]);
+                    model.decode(step, &encoded, &mask, Some(&mut cache))
+                })
+                .collect();
+            let kernel = transposed_linear::takes_kernel(&Tensor::<2>::zeros([b, 1], &device));
+            assert_eq!(
+                cache.step_weights.is_some(),
+                b >= STEP_WEIGHTS_MIN_ROWS && kernel,
+                "batch {b}: the step weights"
+            );
+            let diff = (Tensor::cat(steps, 1) - full)
+                .abs()
+                .max()
+                .into_scalar::<f32>();
+            assert!(diff < 1e-5, "batch {b}: cached logits differ by {diff}");
+        }
     }
 }
