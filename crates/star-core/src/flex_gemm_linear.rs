@@ -9,7 +9,7 @@
 
 use gemm::Parallelism;
 
-use crate::flex_tensors::{column_sums, repeat_row};
+use crate::flex_tensors::{assume_init_f32s, column_sums, repeat_row, uninit_f32s};
 
 /// Multiply-adds from which gemm runs on the rayon threads (as burn-flex decides).
 const PARALLEL_MIN_WORK: usize = 1 << 18;
@@ -60,11 +60,10 @@ unsafe fn product(
 
 /// `len` floats that `fill` writes in full through the pointer, without initialising them first.
 fn written_by(len: usize, fill: impl FnOnce(*mut f32)) -> Vec<f32> {
-    let mut out: Vec<f32> = Vec::with_capacity(len);
-    fill(out.as_mut_ptr());
+    let mut out = uninit_f32s(len);
+    fill(out.as_mut_ptr().cast::<f32>());
     // SAFETY: `fill` wrote all `len` elements (the callers' gemm calls cover `m · n` of them).
-    unsafe { out.set_len(len) };
-    out
+    unsafe { assume_init_f32s(out) }
 }
 
 /// `x·w + b` on slices: `x` `[m, k]`, `w` `[k, n]`, `b` `[n]`, `k > 0`.

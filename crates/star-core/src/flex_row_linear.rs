@@ -21,7 +21,10 @@ use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 use crate::flex_math::{LANES, axpy, dot, madd};
-use crate::flex_tensors::{column_sums, contiguous, f32s, from_f32s, has_avx2_fma, repeat_row};
+use crate::flex_tensors::{
+    assume_init_f32s, column_sums, contiguous, f32s, from_f32s, has_avx2_fma, has_avx512f,
+    repeat_row, uninit_f32s,
+};
 
 /// The few-row linear operations a backend supplies.
 #[backend_extension(Flex, Autodiff)]
@@ -74,7 +77,7 @@ enum Path {
 impl Path {
     /// The fastest this CPU runs.
     fn best() -> Self {
-        if crate::flex_transposed_linear::has_avx512f() {
+        if has_avx512f() {
             Path::Avx512
         } else if has_avx2_fma() {
             Path::Avx2
@@ -87,7 +90,7 @@ impl Path {
     #[cfg(test)]
     fn available(self) -> bool {
         match self {
-            Path::Avx512 => crate::flex_transposed_linear::has_avx512f(),
+            Path::Avx512 => has_avx512f(),
             Path::Avx2 => has_avx2_fma(),
             Path::Portable => true,
         }
@@ -302,8 +305,7 @@ unsafe fn forward_pass_avx512<const R: usize>(
     let (wp, xp, op) = (w.as_ptr(), x.as_ptr(), out.as_mut_ptr());
     let mut c = 0;
     while c < n {
-        // The last piece of a row may be narrower: masked loads and stores.
-        let mask: __mmask16 = if n - c >= 16 { !0 } else { (1 << (n - c)) - 1 };
+        let mask = lanes_mask(n - c);
         // SAFETY (all blocks): row `kk + i < k` of `w`, row `r < m` of `x` and `out`, and
         // columns `c..c + 16` masked to `n`: inside the slices (the caller's guarantees).
         let pieces: [__m512; R] = std::array::from_fn(|i| unsafe {
@@ -322,6 +324,13 @@ unsafe fn forward_pass_avx512<const R: usize>(
         }
         c += 16;
     }
+}
+
+/// The mask of the first `min(left, 16)` lanes: a row's last piece may be narrower than 16.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn lanes_mask(left: usize) -> std::arch::x86_64::__mmask16 {
+    if left >= 16 { !0 } else { (1 << left) - 1 }
 }
 
 /// [backward_rows] with AVX-512: one pass over each row of `W` (in order) that writes its row
@@ -353,7 +362,7 @@ unsafe fn backward_rows_avx512(
         let mut dx = [_mm512_setzero_ps(); MAX_M];
         let mut c = 0;
         while c < n {
-            let mask: __mmask16 = if n - c >= 16 { !0 } else { (1 << (n - c)) - 1 };
+            let mask = lanes_mask(n - c);
             // SAFETY: row `kk < k` of `w`, rows `r < m` of `g`, row `i` of `dw` (written
             // here, never read), columns masked to `n` (the caller's guarantees).
             unsafe {
@@ -453,9 +462,7 @@ fn backward_on(
     );
     // dw is written in full by the tasks (each row from the first example on), so it is not
     // zero-filled first: the fill took a sixth of the backward pass.
-    let mut dw: Vec<MaybeUninit<f32>> = Vec::with_capacity(k * n);
-    // SAFETY: MaybeUninit needs no initialisation; the capacity is `k * n`.
-    unsafe { dw.set_len(k * n) };
+    let mut dw = uninit_f32s(k * n);
     let mut dxt = vec![0.0f32; k * m];
     let run = |(task, (dw, dxt)): (usize, (&mut [MaybeUninit<f32>], &mut [f32]))| {
         let k0 = task * ROWS_PER_TASK;
@@ -481,12 +488,8 @@ fn backward_on(
             .enumerate()
             .for_each(run);
     }
-    // SAFETY: the tasks wrote every element (the chunks cover `dw`); same layout, length and
-    // capacity.
-    let dw = unsafe {
-        let mut dw = std::mem::ManuallyDrop::new(dw);
-        Vec::from_raw_parts(dw.as_mut_ptr().cast::<f32>(), dw.len(), dw.capacity())
-    };
+    // SAFETY: the tasks wrote every element (the chunks cover `dw`).
+    let dw = unsafe { assume_init_f32s(dw) };
     let mut dx = vec![0.0f32; m * k];
     for kk in 0..k {
         for r in 0..m {

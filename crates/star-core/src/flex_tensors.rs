@@ -55,6 +55,19 @@ pub fn has_avx2_fma() -> bool {
     }
 }
 
+/// Whether the CPU has AVX-512 (F): the transposed linear kernel and the few-row linear layer's
+/// AVX-512 loops need it.
+pub fn has_avx512f() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// `len` floats not yet written, for an output computed in place without zero-filling it first.
 pub fn uninit_f32s(len: usize) -> Vec<MaybeUninit<f32>> {
     let mut out = Vec::with_capacity(len);

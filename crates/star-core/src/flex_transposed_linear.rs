@@ -21,7 +21,7 @@ use burn::backend::{Backend, Flex, TensorMetadata, backend_extension};
 use rayon::prelude::*;
 
 use crate::flex_tensors::{
-    assume_init_f32s, contiguous, f32s, fill_chunks, from_f32s, uninit_f32s,
+    assume_init_f32s, contiguous, f32s, fill_chunks, from_f32s, has_avx512f, uninit_f32s,
 };
 
 /// The most rows of `x`: one AVX-512 register of f32 lanes.
@@ -57,18 +57,6 @@ impl TransposedLinearOps for Flex {
         let w = contiguous(w);
         let [rows, cols] = w.shape().dims::<2>();
         from_f32s(transpose(f32s(&w), rows, cols), [cols, rows])
-    }
-}
-
-/// Whether the CPU can run the kernel.
-pub(crate) fn has_avx512f() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
     }
 }
 

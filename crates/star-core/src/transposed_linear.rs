@@ -23,7 +23,7 @@ pub fn takes_kernel<const D: usize>(x: &Tensor<D>) -> bool {
         (2..=MAX_ROWS).contains(&rows)
             && !x.device().is_autodiff()
             && crate::flex_tensors::on_flex_f32(x)
-            && crate::flex_transposed_linear::has_avx512f()
+            && crate::flex_tensors::has_avx512f()
     }
     #[cfg(not(feature = "flex"))]
     {
@@ -34,8 +34,11 @@ pub fn takes_kernel<const D: usize>(x: &Tensor<D>) -> bool {
 
 /// `x·weightᵀ + bias` with `weight` `[d_output, d_input]`: a [Linear] with its weight transposed.
 ///
-/// Not a trainable module: it is built from weights that already exist (see [from_linear]
-/// and [new]) and used for inference.
+/// Not a module: it wraps weights that already exist (see [new], e.g. a tied LM head over its
+/// embedding matrix) or a copy of them (see [from_linear], for decoding). Outside the kernel's
+/// cases it is burn's differentiable product over the transposed view, so under autodiff the
+/// gradient reaches a weight wrapped by [new] (a copy is a new tensor: nothing reaches the
+/// layer it came from).
 ///
 /// [from_linear]: TransposedLinear::from_linear
 /// [new]: TransposedLinear::new
@@ -197,6 +200,20 @@ mod tests {
         let want = h.clone().matmul(embedding.transpose()) + bias.unsqueeze_dim(0);
         let diff = max_diff(&values(head.forward(h)), &values(want));
         assert!(diff < 1e-5, "differs by {diff}");
+    }
+
+    /// Under autodiff (burn's path) the gradient reaches a weight wrapped by `new`.
+    #[test]
+    fn gradients_reach_a_wrapped_weight() {
+        let device = Device::flex().autodiff();
+        let weight = Tensor::<2>::random([7, 5], Distribution::Default, &device).require_grad();
+        let h = Tensor::<2>::random([3, 5], Distribution::Default, &device);
+        let got = TransposedLinear::new(weight.clone(), None).forward(h.clone());
+        let got = weight.grad(&got.sum().backward()).unwrap();
+        let want = h.clone().matmul(weight.clone().transpose());
+        let want = weight.grad(&want.sum().backward()).unwrap();
+        let diff = max_diff(&values(got), &values(want));
+        assert!(diff < 1e-6, "weight gradients differ by {diff}");
     }
 
     #[test]
